@@ -1,0 +1,6 @@
+namespace TraceLink.Server;
+
+internal static class Program
+{
+    public static int Main() => 0;
+}
