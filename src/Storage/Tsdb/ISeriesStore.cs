@@ -14,4 +14,10 @@ public interface ISeriesStore
 
     /// <summary>Sorted values of <paramref name="name"/> among series matching the matchers in [mint, maxt].</summary>
     IReadOnlyList<string> LabelValues(string name, long minTimeMs, long maxTimeMs, IReadOnlyList<LabelMatcher> matchers);
+
+    /// <summary>Starts a write batch.</summary>
+    ISampleAppender Appender();
+
+    /// <summary>Exemplars of series matching the matchers in [mint, maxt], grouped by series.</summary>
+    IReadOnlyList<(IReadOnlyList<Label> Series, IReadOnlyList<Exemplar> Exemplars)> Exemplars(long minTimeMs, long maxTimeMs, IReadOnlyList<LabelMatcher> matchers);
 }
