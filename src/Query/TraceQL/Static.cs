@@ -115,5 +115,5 @@ internal readonly struct Static
         _ => null,
     };
 
-    public override string ToString() => ToLooseString() ?? Type.ToString();
+    public override string ToString() => ToLooseString() ?? (Type == StaticType.Nil ? "nil" : Type.ToString().ToLowerInvariant());
 }
