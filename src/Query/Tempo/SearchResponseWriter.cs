@@ -116,7 +116,7 @@ internal static class SearchResponseWriter
         if (service.Length > 0 && written.Add("service.name"))
         {
             StartAttributes(writer, ref started);
-            WriteKeyValue(writer, "service.name", new AnyValue { StringValue = service });
+            OtlpJsonWriter.WriteKeyValue(writer, "service.name", new AnyValue { StringValue = service });
         }
 
         if (started)
@@ -135,11 +135,11 @@ internal static class SearchResponseWriter
             {
                 case AttributeExpression attribute when attribute.Find(view) is { } value && written.Add(attribute.Name):
                     StartAttributes(writer, ref started);
-                    WriteKeyValue(writer, attribute.Name, value);
+                    OtlpJsonWriter.WriteKeyValue(writer, attribute.Name, value);
                     break;
                 case IntrinsicExpression intrinsic when IntrinsicAttribute(intrinsic, view) is { } pair && written.Add(pair.Key):
                     StartAttributes(writer, ref started);
-                    WriteKeyValue(writer, pair.Key, new AnyValue { StringValue = pair.Value });
+                    OtlpJsonWriter.WriteKeyValue(writer, pair.Key, new AnyValue { StringValue = pair.Value });
                     break;
                 default:
                     break;
@@ -193,65 +193,6 @@ internal static class SearchResponseWriter
             }
 
             writer.WriteEndObject();
-        }
-
-        writer.WriteEndObject();
-    }
-
-    /// <summary>Writes an OTLP <see cref="KeyValue"/> in canonical JSON (<c>intValue</c> as a string).</summary>
-    public static void WriteKeyValue(Utf8JsonWriter writer, string key, AnyValue value)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("key", key);
-        writer.WritePropertyName("value");
-        WriteAnyValue(writer, value);
-        writer.WriteEndObject();
-    }
-
-    private static void WriteAnyValue(Utf8JsonWriter writer, AnyValue value)
-    {
-        writer.WriteStartObject();
-        switch (value.ValueCase)
-        {
-            case AnyValue.ValueOneofCase.StringValue:
-                writer.WriteString("stringValue", value.StringValue);
-                break;
-            case AnyValue.ValueOneofCase.IntValue:
-                writer.WriteString("intValue", value.IntValue.ToString(CultureInfo.InvariantCulture));
-                break;
-            case AnyValue.ValueOneofCase.DoubleValue:
-                writer.WriteNumber("doubleValue", value.DoubleValue);
-                break;
-            case AnyValue.ValueOneofCase.BoolValue:
-                writer.WriteBoolean("boolValue", value.BoolValue);
-                break;
-            case AnyValue.ValueOneofCase.BytesValue:
-                writer.WriteBase64String("bytesValue", value.BytesValue.Span);
-                break;
-            case AnyValue.ValueOneofCase.ArrayValue:
-                writer.WriteStartObject("arrayValue");
-                writer.WriteStartArray("values");
-                foreach (var element in value.ArrayValue.Values)
-                {
-                    WriteAnyValue(writer, element);
-                }
-
-                writer.WriteEndArray();
-                writer.WriteEndObject();
-                break;
-            case AnyValue.ValueOneofCase.KvlistValue:
-                writer.WriteStartObject("kvlistValue");
-                writer.WriteStartArray("values");
-                foreach (var pair in value.KvlistValue.Values)
-                {
-                    WriteKeyValue(writer, pair.Key, pair.Value ?? new AnyValue());
-                }
-
-                writer.WriteEndArray();
-                writer.WriteEndObject();
-                break;
-            default:
-                break;
         }
 
         writer.WriteEndObject();

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -50,19 +49,19 @@ internal sealed class TempoApi(ISpanStore store, TempoApiOptions options)
             return;
         }
 
-        var json = new StringBuilder("{\"batches\":[");
-        for (var i = 0; i < data.ResourceSpans.Count; i++)
+        await WriteJsonAsync(context, writer =>
         {
-            if (i > 0)
+            // Tempo renames the top-level field of tempopb.Trace to "batches" in v1 JSON for compatibility.
+            writer.WriteStartObject();
+            writer.WriteStartArray("batches");
+            foreach (var resourceSpans in data.ResourceSpans)
             {
-                json.Append(',');
+                OtlpJsonWriter.WriteResourceSpans(writer, resourceSpans);
             }
 
-            json.Append(JsonFormatter.Default.Format(data.ResourceSpans[i]));
-        }
-
-        json.Append("]}");
-        await WriteBytesAsync(context, JsonContentType, Encoding.UTF8.GetBytes(json.ToString())).ConfigureAwait(false);
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }).ConfigureAwait(false);
     }
 
     public async Task TraceV2Async(HttpContext context, string id)
@@ -83,16 +82,31 @@ internal sealed class TempoApi(ISpanStore store, TempoApiOptions options)
             return;
         }
 
-        var json = new StringBuilder("{\"trace\":");
-        json.Append(JsonFormatter.Default.Format(data));
-        json.Append(",\"metrics\":{");
-        if (inspectedBytes > 0)
+        await WriteJsonAsync(context, writer =>
         {
-            json.Append("\"inspectedBytes\":\"").Append(inspectedBytes.ToString(CultureInfo.InvariantCulture)).Append('"');
-        }
+            writer.WriteStartObject();
+            writer.WriteStartObject("trace");
+            if (data.ResourceSpans.Count > 0)
+            {
+                writer.WriteStartArray("resourceSpans");
+                foreach (var resourceSpans in data.ResourceSpans)
+                {
+                    OtlpJsonWriter.WriteResourceSpans(writer, resourceSpans);
+                }
 
-        json.Append("}}");
-        await WriteBytesAsync(context, JsonContentType, Encoding.UTF8.GetBytes(json.ToString())).ConfigureAwait(false);
+                writer.WriteEndArray();
+            }
+
+            writer.WriteEndObject();
+            writer.WriteStartObject("metrics");
+            if (inspectedBytes > 0)
+            {
+                writer.WriteString("inspectedBytes", inspectedBytes.ToString(CultureInfo.InvariantCulture));
+            }
+
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }).ConfigureAwait(false);
     }
 
     /// <summary>

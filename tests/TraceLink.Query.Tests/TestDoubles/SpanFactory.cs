@@ -14,7 +14,7 @@ public static class SpanFactory
 
     public static byte[] SpanId(string hex) => Convert.FromHexString(hex.PadLeft(16, '0'));
 
-    public static Span Span(
+    public static Span MakeSpan(
         string traceIdHex,
         string spanIdHex,
         string? parentHex,
@@ -24,7 +24,7 @@ public static class SpanFactory
         Span.Types.SpanKind kind = OpenTelemetry.Proto.Trace.V1.Span.Types.SpanKind.Server,
         Status.Types.StatusCode status = Status.Types.StatusCode.Unset,
         string? statusMessage = null,
-        params (string Key, object Value)[] attributes)
+        params KeyValue[] attributes)
     {
         var span = new Span
         {
@@ -45,10 +45,7 @@ public static class SpanFactory
             span.Status = new Status { Code = status, Message = statusMessage ?? string.Empty };
         }
 
-        foreach (var (key, value) in attributes)
-        {
-            span.Attributes.Add(Attribute(key, value));
-        }
+        span.Attributes.AddRange(attributes);
 
         return span;
     }
