@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+
 using FASTER.core;
 
 namespace TraceLink.Storage.Spans;
