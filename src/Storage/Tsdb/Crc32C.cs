@@ -3,12 +3,14 @@ using System.Runtime.Intrinsics.X86;
 namespace TraceLink.Storage.Tsdb;
 
 /// <summary>CRC-32 with the Castagnoli polynomial (reflected 0x82F63B78), as Prometheus uses for chunks and remote-read frames.</summary>
-internal static class Crc32C
+public static class Crc32C
 {
     private static readonly uint[] Table = BuildTable();
 
+    /// <summary>CRC-32C of <paramref name="data"/>.</summary>
     public static uint Compute(ReadOnlySpan<byte> data) => Append(0, data);
 
+    /// <summary>Continues <paramref name="crc"/> (a previous result) over more data.</summary>
     public static uint Append(uint crc, ReadOnlySpan<byte> data)
     {
         crc = ~crc;
