@@ -240,11 +240,6 @@ internal static class SeriesDescription
         }
 
         var x = item.LastIndexOf('x');
-        if (item.StartsWith("0x", StringComparison.OrdinalIgnoreCase) && x == 1)
-        {
-            x = -1;
-        }
-
         if (x < 0)
         {
             values.Add(item == "_" ? new SequenceValue(true, 0, null) : new SequenceValue(false, Number(item), null));

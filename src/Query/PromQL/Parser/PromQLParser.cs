@@ -324,15 +324,15 @@ public sealed class PromQLParser
             if (t.Kind == TokenKind.LeftBracket)
             {
                 _i++;
-                var rangeTok = Expect(TokenKind.Duration, "range", "duration");
-                var range = Duration(rangeTok);
+                var rangeTok = Peek;
+                var range = ExpectDuration("range");
                 if (Peek.Kind == TokenKind.Colon)
                 {
                     _i++;
                     long step = 0;
-                    if (Peek.Kind == TokenKind.Duration)
+                    if (Peek.Kind is TokenKind.Duration or TokenKind.Number)
                     {
-                        step = Duration(Next());
+                        step = ExpectDuration("subquery step");
                     }
 
                     var close = Expect(TokenKind.RightBracket, "subquery selector", "\"]\"");
@@ -373,8 +373,8 @@ public sealed class PromQLParser
                     neg = Next().Kind == TokenKind.Sub;
                 }
 
-                var d = Expect(TokenKind.Duration, "offset", "duration");
-                var off = Duration(d) * (neg ? -1 : 1);
+                var d = Peek;
+                var off = ExpectDuration("offset") * (neg ? -1 : 1);
                 SetOffset(e, off);
                 e.End = d.Pos + d.Length;
             }
@@ -400,8 +400,19 @@ public sealed class PromQLParser
                         neg = Next().Kind == TokenKind.Sub;
                     }
 
-                    var n = Expect(TokenKind.Number, "@ modifier", "timestamp");
-                    _ = Lexer.TryParseNumber(n.Text, out var f);
+                    var n = Peek;
+                    double f;
+                    if (n.Kind == TokenKind.Duration)
+                    {
+                        _i++;
+                        f = Duration(n) / 1000.0;
+                    }
+                    else
+                    {
+                        n = Expect(TokenKind.Number, "@ modifier", "timestamp");
+                        _ = Lexer.TryParseNumber(n.Text, out f);
+                    }
+
                     if (neg)
                     {
                         f = -f;
@@ -485,6 +496,25 @@ public sealed class PromQLParser
         }
     }
 
+    /// <summary>Reads a duration, or (as Prometheus 2.x allows) a plain number of seconds.</summary>
+    private long ExpectDuration(string context)
+    {
+        var t = Peek;
+        if (t.Kind == TokenKind.Duration)
+        {
+            _i++;
+            return Duration(t);
+        }
+
+        if (t.Kind == TokenKind.Number && Lexer.TryParseNumber(t.Text, out var secs) && !double.IsNaN(secs) && !double.IsInfinity(secs))
+        {
+            _i++;
+            return (long)Math.Round(secs * 1000);
+        }
+
+        throw Unexpected(t, "duration", context);
+    }
+
     private long Duration(Token t)
     {
         if (!PromDuration.TryParse(t.Text, out var ms))
@@ -508,6 +538,9 @@ public sealed class PromQLParser
                 }
 
                 return new NumberLiteral(v) { Start = t.Pos, End = t.Pos + t.Length };
+            case TokenKind.Duration:
+                _i++;
+                return new NumberLiteral(Duration(t) / 1000.0) { Start = t.Pos, End = t.Pos + t.Length };
             case TokenKind.String:
                 _i++;
                 return new StringLiteral(t.Text) { Start = t.Pos, End = t.Pos + t.Length };
