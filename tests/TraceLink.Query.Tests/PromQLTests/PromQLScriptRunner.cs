@@ -392,10 +392,110 @@ internal sealed partial class PromQLScriptRunner(IReadOnlyDictionary<string, str
             return CheckWarnings(cmd, res) ?? CompareMatrix(cmd, res);
         }
 
+        var queries = new List<(string Expr, long Time)> { (cmd.Expr, cmd.Start) };
+        queries.AddRange(AtModifierVariants(cmd.Expr, cmd.Start));
+        foreach (var (expr, time) in queries)
+        {
+            var err = ExecuteInstant(engine, cmd, expr, time);
+            if (err != null)
+            {
+                return expr == cmd.Expr && time == cmd.Start ? err : $"@ variant {expr} at {time}: {err}";
+            }
+        }
+
+        return null;
+    }
+
+    private static readonly HashSet<string> AtModifierUnsafeFunctions =
+    [
+        "days_in_month", "day_of_month", "day_of_week", "day_of_year", "hour", "minute", "month", "year", "predict_linear", "time", "timestamp",
+    ];
+
+    /// <summary>Like upstream: pin every selector without @ to the evaluation time and run at other times.</summary>
+    private static List<(string, long)> AtModifierVariants(string exprStr, long ts)
+    {
+        Expr expr;
+        try
+        {
+            expr = PromQLParser.ParseExpr(exprStr);
+        }
+        catch (PromQLParseException)
+        {
+            return [];
+        }
+
+        var unsafeFn = false;
+        void Walk(Expr e, bool underAt)
+        {
+            switch (e)
+            {
+                case VectorSelector vs:
+                    if (!underAt && vs.Timestamp == null && vs.At == AtModifier.None)
+                    {
+                        vs.Timestamp = ts;
+                    }
+
+                    break;
+                case MatrixSelector ms:
+                    Walk(ms.Selector, underAt);
+                    break;
+                case SubqueryExpr sq:
+                    var had = sq.Timestamp != null || sq.At != AtModifier.None;
+                    if (!underAt && !had)
+                    {
+                        sq.Timestamp = ts;
+                    }
+
+                    Walk(sq.Inner, underAt || sq.Timestamp != null || sq.At != AtModifier.None);
+                    break;
+                case Call c:
+                    unsafeFn |= AtModifierUnsafeFunctions.Contains(c.Function.Name);
+                    foreach (var a in c.Args)
+                    {
+                        Walk(a, underAt);
+                    }
+
+                    break;
+                case AggregateExpr a:
+                    if (a.Param != null)
+                    {
+                        Walk(a.Param, underAt);
+                    }
+
+                    Walk(a.Inner, underAt);
+                    break;
+                case BinaryExpr b:
+                    Walk(b.Lhs, underAt);
+                    Walk(b.Rhs, underAt);
+                    break;
+                case UnaryExpr u:
+                    Walk(u.Operand, underAt);
+                    break;
+                case ParenExpr p:
+                    Walk(p.Inner, underAt);
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        Walk(expr, false);
+        if (unsafeFn)
+        {
+            return [];
+        }
+
+        var printed = expr.ToString();
+        long[] times = ts == 0 ? [-1000, 0, 1000] : [-10 * ts, 0, ts / 5, ts, 10 * ts];
+        return times.Select(t => (printed, t)).ToList();
+    }
+
+    private static string? ExecuteInstant(PromQLEngine engine, EvalCommand cmd, string expr, long time)
+    {
         QueryResult inst;
         try
         {
-            inst = engine.Instant(cmd.Expr, cmd.Start);
+            inst = engine.Instant(expr, time);
         }
         catch (Exception ex) when (ex is PromQLException or PromQLParseException)
         {
@@ -417,7 +517,7 @@ internal sealed partial class PromQLScriptRunner(IReadOnlyDictionary<string, str
         QueryResult range;
         try
         {
-            range = engine.Range(cmd.Expr, cmd.Start - 60000, cmd.Start + 60000, 60000);
+            range = engine.Range(expr, time - 60000, time + 60000, 60000);
         }
         catch (Exception ex) when (ex is PromQLException or PromQLParseException)
         {
@@ -427,8 +527,8 @@ internal sealed partial class PromQLScriptRunner(IReadOnlyDictionary<string, str
         var vec = new List<ResultSeries>();
         foreach (var s in range.Series)
         {
-            var f = s.Floats.Where(p => p.T == cmd.Start).Take(1).ToList();
-            var h = s.Histograms.Where(p => p.T == cmd.Start).Take(1).ToList();
+            var f = s.Floats.Where(p => p.T == time).Take(1).ToList();
+            var h = s.Histograms.Where(p => p.T == time).Take(1).ToList();
             if (f.Count > 0)
             {
                 vec.Add(new ResultSeries(s.Metric, f, []));
