@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
+
 using TraceLink.Query.PromQL.Api;
 using TraceLink.Query.PromQL.Engine;
 using TraceLink.Storage.Tsdb;

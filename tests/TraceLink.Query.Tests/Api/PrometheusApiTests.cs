@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+
 using TraceLink.Query.PromQL.Engine;
 using TraceLink.Storage.Tsdb;
 

@@ -1,4 +1,5 @@
 using TraceLink.Query.PromQL.Parser;
+
 using MatchType = TraceLink.Storage.Tsdb.MatchType;
 
 namespace TraceLink.Query.Tests.Parser;

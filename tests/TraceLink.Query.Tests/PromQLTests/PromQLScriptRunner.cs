@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+
 using TraceLink.Query.PromQL.Engine;
 using TraceLink.Query.PromQL.Parser;
 using TraceLink.Storage.Tsdb;

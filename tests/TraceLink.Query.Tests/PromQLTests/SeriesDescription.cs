@@ -1,4 +1,5 @@
 using System.Globalization;
+
 using TraceLink.Query.PromQL.Engine;
 using TraceLink.Storage.Tsdb;
 

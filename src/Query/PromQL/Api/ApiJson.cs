@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+
 using TraceLink.Query.PromQL.Common;
 using TraceLink.Query.PromQL.Engine;
 using TraceLink.Query.PromQL.Parser;

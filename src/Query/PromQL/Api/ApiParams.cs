@@ -1,4 +1,5 @@
 using System.Globalization;
+
 using TraceLink.Query.PromQL.Parser;
 
 namespace TraceLink.Query.PromQL.Api;

@@ -1,9 +1,11 @@
 using System.Buffers;
 using System.Text.Json;
+
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Primitives;
+
 using TraceLink.Query.PromQL.Engine;
 using TraceLink.Query.PromQL.Parser;
 using TraceLink.Storage.Tsdb;

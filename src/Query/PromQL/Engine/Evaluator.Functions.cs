@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+
 using TraceLink.Query.PromQL.Parser;
 using TraceLink.Storage.Tsdb;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+
 using TraceLink.Query.PromQL.Parser;
 using TraceLink.Storage.Tsdb;
 

@@ -1,4 +1,5 @@
 using System.Text;
+
 using TraceLink.Storage.Tsdb;
 
 namespace TraceLink.Query.PromQL.Engine;

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+
 using TraceLink.Query.PromQL.Parser;
 using TraceLink.Storage.Tsdb;
 
@@ -177,7 +178,7 @@ internal sealed class MatrixSource
 
     private static ReadOnlySpan<HistogramPoint> SliceH(ReadOnlySpan<HistogramPoint> pts, long lo, long hi)
     {
-        int Lb(ReadOnlySpan<HistogramPoint> p, long t)
+        static int Lb(ReadOnlySpan<HistogramPoint> p, long t)
         {
             int l = 0, r = p.Length;
             while (l < r)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+
 using TraceLink.Query.PromQL.Parser;
 using TraceLink.Storage.Tsdb;
 

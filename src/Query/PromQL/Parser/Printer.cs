@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+
 using TraceLink.Query.PromQL.Common;
 
 namespace TraceLink.Query.PromQL.Parser;

@@ -1,5 +1,7 @@
 using System.Globalization;
+
 using TraceLink.Storage.Tsdb;
+
 using MatchType = TraceLink.Storage.Tsdb.MatchType;
 
 namespace TraceLink.Query.PromQL.Parser;
