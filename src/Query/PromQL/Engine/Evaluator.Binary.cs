@@ -218,6 +218,13 @@ internal sealed partial class Evaluator
         private readonly string[] _names = Sorted(matching.MatchingLabels);
         private readonly bool _on = matching.On;
 
+        /// <summary>Per-step scratch state reused across steps so matching allocates nothing per step.</summary>
+        public HashSet<ulong> Set { get; } = [];
+
+        public Dictionary<ulong, Sample> RightSigs { get; } = [];
+
+        public Dictionary<ulong, HashSet<ulong>?> Matched { get; } = [];
+
         private static string[] Sorted(IReadOnlyList<string> l)
         {
             var a = l.ToArray();
@@ -244,7 +251,8 @@ internal sealed partial class Evaluator
             return;
         }
 
-        var right = new HashSet<ulong>();
+        var right = sl.Set;
+        right.Clear();
         foreach (var s in rhs)
         {
             right.Add(sr.Get(s.Metric));
@@ -261,7 +269,8 @@ internal sealed partial class Evaluator
 
     private static void Or(List<Sample> lhs, List<Sample> rhs, SignatureCache sl, SignatureCache sr, List<Sample> output)
     {
-        var left = new HashSet<ulong>();
+        var left = sl.Set;
+        left.Clear();
         foreach (var s in lhs)
         {
             left.Add(sl.Get(s.Metric));
@@ -279,7 +288,8 @@ internal sealed partial class Evaluator
 
     private static void Unless(List<Sample> lhs, List<Sample> rhs, SignatureCache sl, SignatureCache sr, List<Sample> output)
     {
-        var right = new HashSet<ulong>();
+        var right = sl.Set;
+        right.Clear();
         foreach (var s in rhs)
         {
             right.Add(sr.Get(s.Metric));
@@ -345,7 +355,8 @@ internal sealed partial class Evaluator
             (sl, sr) = (sr, sl);
         }
 
-        var rightSigs = new Dictionary<ulong, Sample>(rhs.Count);
+        var rightSigs = sl.RightSigs;
+        rightSigs.Clear();
         foreach (var rs in rhs)
         {
             var sig = sr.Get(rs.Metric);
@@ -358,7 +369,8 @@ internal sealed partial class Evaluator
             rightSigs[sig] = rs;
         }
 
-        var matched = new Dictionary<ulong, HashSet<ulong>?>();
+        var matched = sl.Matched;
+        matched.Clear();
         foreach (var ls in lhs)
         {
             var sig = sl.Get(ls.Metric);

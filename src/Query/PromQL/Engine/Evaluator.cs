@@ -414,6 +414,7 @@ internal sealed partial class Evaluator
 
         var output = new List<Sample>();
         var bySeries = new Dictionary<Label[], EvalSeries>(LabelArrayComparer.Instance);
+        var byRef = new Dictionary<Label[], EvalSeries>(ReferenceEqualityComparer.Instance);
         var ordered = new List<EvalSeries>();
         for (var i = 0; i < steps; i++)
         {
@@ -487,11 +488,17 @@ internal sealed partial class Evaluator
 
             foreach (var smp in output)
             {
-                if (!bySeries.TryGetValue(smp.Metric, out var es))
+                // Label arrays usually recur by reference from step to step; only new ones pay for structural hashing.
+                if (!byRef.TryGetValue(smp.Metric, out var es))
                 {
-                    es = new EvalSeries(smp.Metric) { DropName = smp.DropName };
-                    bySeries.Add(smp.Metric, es);
-                    ordered.Add(es);
+                    if (!bySeries.TryGetValue(smp.Metric, out es))
+                    {
+                        es = new EvalSeries(smp.Metric) { DropName = smp.DropName };
+                        bySeries.Add(smp.Metric, es);
+                        ordered.Add(es);
+                    }
+
+                    byRef[smp.Metric] = es;
                 }
 
                 es.Add(ts, smp.F, smp.H);
