@@ -19,6 +19,7 @@ internal static class ParentResolver
         {
             span.Parent = null;
             span.LinkKey = null;
+            span.SyscallServer = null;
             if (span.IsSdk && span.HasOwnSpanId)
             {
                 sdkById.TryAdd(span.SpanId, span);
@@ -176,15 +177,23 @@ internal static class ParentResolver
         var slack = options.SlackNanos;
         foreach (var client in spans)
         {
-            if (client.Side != TapSide.Client || client.Parent is not null || client.Pid < 0
+            if (client.Side != TapSide.Client || client.Pid < 0
                 || !servers.TryGetValue((client.Host, client.Pid), out var candidates))
             {
                 continue;
             }
 
             // 1. Syscall trace id: shared with the server span directly, or through an earlier sibling of the chain
-            //    (each call's response id is the next call's request id).
+            //    (each call's response id is the next call's request id). Computed for SDK-parented calls too: it
+            //    tells which server span received the request the SDK root span handled.
             var parent = BySyscall(client, client.SysReq, bySyscallId, options) ?? BySyscall(client, client.SysResp, bySyscallId, options);
+            client.SyscallServer = parent;
+            if (client.Parent is not null)
+            {
+                AdoptSdkRoot(client, parent, options);
+                continue;
+            }
+
             if (parent is not null)
             {
                 SetParent(client, parent, LinkKeys.SyscallTraceId);
@@ -210,7 +219,7 @@ internal static class ParentResolver
                 if (server.Tid >= 0 && server.Tid == client.Tid)
                 {
                     threadCandidates++;
-                    if (!(server.HasSyscallIds && client.HasSyscallIds))
+                    if (Relations.ThreadEligible(server, client))
                     {
                         byThread = server;
                     }
@@ -243,8 +252,7 @@ internal static class ParentResolver
                 continue;
             }
 
-            var server = other.Side == TapSide.Server ? other
-                : other.LinkKey == LinkKeys.SyscallTraceId ? other.Parent : null;
+            var server = other.Side == TapSide.Server ? other : other.SyscallServer;
             if (server is not null && Relations.Covers(server, client, options.SlackNanos) && (best is null || server.Start > best.Start))
             {
                 best = server;
@@ -252,6 +260,29 @@ internal static class ParentResolver
         }
 
         return best;
+    }
+
+    /// <summary>
+    /// An SDK server span that received no traceparent has no parent id; the sensor server span of its process
+    /// whose syscall chain reaches one of its calls is the request it handled.
+    /// </summary>
+    private static void AdoptSdkRoot(SpanFacts client, SpanFacts? server, TraceAssemblerOptions options)
+    {
+        if (server is null || client.LinkKey != LinkKeys.Sdk)
+        {
+            return;
+        }
+
+        var top = client.Parent!;
+        for (var steps = 0; top.Parent is { IsSdk: true } up && up.SameProcess(client) && steps < 64; steps++)
+        {
+            top = up;
+        }
+
+        if (top.IsSdk && top.Parent is null && top.HeaderParent == 0 && top.SameProcess(client) && Relations.Covers(server, top, options.SlackNanos))
+        {
+            SetParent(top, server, LinkKeys.SyscallTraceId);
+        }
     }
 
     private static void SetParent(SpanFacts child, SpanFacts parent, string key)

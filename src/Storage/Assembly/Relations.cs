@@ -105,16 +105,23 @@ internal static class Relations
         && ((a.XridReq.Length > 0 && string.Equals(a.XridReq, b.XridResp, StringComparison.Ordinal))
             || (a.XridResp.Length > 0 && string.Equals(a.XridResp, b.XridReq, StringComparison.Ordinal)));
 
-    /// <summary>A server span and a client span on the same thread, the client inside the server's time, not both carrying syscall ids.</summary>
+    /// <summary>
+    /// A server span and a client span on the same thread, the client inside the server's time. Only for spans
+    /// with no syscall ids and a client without X-Request-ID: spans carrying those keys link by them, and event-loop
+    /// threads (proxies) serve many requests at once.
+    /// </summary>
     public static bool Thread(SpanFacts a, SpanFacts b, TraceAssemblerOptions options)
     {
         var (server, client) = a.Side == TapSide.Server && b.Side == TapSide.Client ? (a, b)
             : b.Side == TapSide.Server && a.Side == TapSide.Client ? (b, a) : (null, null);
         return server is not null && client is not null
             && server.Tid >= 0 && server.Tid == client.Tid && server.SameProcess(client)
-            && !(server.HasSyscallIds && client.HasSyscallIds)
+            && ThreadEligible(server, client)
             && Covers(server, client, options.SlackNanos);
     }
+
+    public static bool ThreadEligible(SpanFacts server, SpanFacts client) =>
+        !server.HasSyscallIds && !client.HasSyscallIds && client.XridReq.Length == 0 && client.XridResp.Length == 0;
 
     public static bool Covers(SpanFacts outer, SpanFacts inner, long slack) =>
         outer.Start - slack <= inner.Start && inner.End <= outer.End + slack;

@@ -1,7 +1,10 @@
 using System.Buffers.Binary;
+
 using Google.Protobuf;
+
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
+
 using TraceLink.Protocol.Spans;
 using TraceLink.Storage.Spans;
 
@@ -89,6 +92,9 @@ internal sealed class SpanFacts
     public SpanFacts? Parent { get; set; }
 
     public string? LinkKey { get; set; }
+
+    /// <summary>For a client sensor span: the server span of its process that its syscall trace ids chain to.</summary>
+    public SpanFacts? SyscallServer { get; set; }
 
     public bool SameProcess(SpanFacts other) => Pid >= 0 && Pid == other.Pid && string.Equals(Host, other.Host, StringComparison.Ordinal);
 

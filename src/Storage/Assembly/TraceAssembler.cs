@@ -1,6 +1,9 @@
 using System.Buffers.Binary;
+
 using Google.Protobuf;
+
 using OpenTelemetry.Proto.Common.V1;
+
 using TraceLink.Protocol.Spans;
 using TraceLink.Storage.Spans;
 
@@ -279,7 +282,8 @@ public sealed class TraceAssembler
         }
 
         // The thread rule needs one side without syscall ids; a span with them only meets such partners by its own ids.
-        if (!span.HasSyscallIds && span.Pid >= 0 && span.Tid >= 0)
+        if (!span.HasSyscallIds && span.Pid >= 0 && span.Tid >= 0
+            && (span.Side == TapSide.Server || (span.XridReq.Length == 0 && span.XridResp.Length == 0)))
         {
             yield return (IndexKind.ThreadId, CorrelationKeyEncoding.Thread(span.Pid, span.Tid), from, span.Side == TapSide.Server ? to : span.Start + slack);
         }

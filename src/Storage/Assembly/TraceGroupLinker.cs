@@ -1,7 +1,9 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;
+
 using Google.Protobuf;
+
 using TraceLink.Storage.Spans;
 
 namespace TraceLink.Storage.Assembly;
@@ -21,7 +23,7 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
 
     private const int FlagClient = 1;
     private const int FlagServer = 2;
-    private const int FlagSyscall = 8;
+    private const int FlagNoThreadRule = 8;
     private const int FlagXridReq = 16;
     private const int FlagXridResp = 32;
 
@@ -317,7 +319,9 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
             return;
         }
 
-        var flags = (facts.Side == TapSide.Client ? FlagClient : FlagServer) | (facts.HasSyscallIds ? FlagSyscall : 0);
+        // "Syscall" in the flags marks spans the thread rule must not use (see Relations.ThreadEligible).
+        var flags = (facts.Side == TapSide.Client ? FlagClient : FlagServer)
+            | (facts.HasSyscallIds || (facts.Side == TapSide.Client && (facts.XridReq.Length > 0 || facts.XridResp.Length > 0)) ? FlagNoThreadRule : 0);
         var socket = facts.HasSocket ? CanonicalSocket(facts) : string.Empty;
         if (facts.HasReqSeq)
         {
@@ -423,12 +427,12 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
                     if ((self & FlagClient) != 0 && (flags & FlagServer) != 0 && start - slack <= facts.Start && facts.End <= end + slack)
                     {
                         coveringServers++;
-                        if ((self & FlagSyscall) == 0 || (flags & FlagSyscall) == 0)
+                        if ((self & FlagNoThreadRule) == 0 && (flags & FlagNoThreadRule) == 0)
                         {
                             coveringEligible = group;
                         }
                     }
-                    else if ((self & FlagServer) != 0 && (flags & FlagClient) != 0 && ((self & FlagSyscall) == 0 || (flags & FlagSyscall) == 0)
+                    else if ((self & FlagServer) != 0 && (flags & FlagClient) != 0 && (self & FlagNoThreadRule) == 0 && (flags & FlagNoThreadRule) == 0
                         && facts.Start - slack <= start && end <= facts.End + slack && !OtherServerCovers(record, start, end, slack))
                     {
                         _candidates.Add(group);
