@@ -14,6 +14,7 @@ internal sealed class ConnectionTracker
     /// <summary>How far apart an SSL call and the socket call of the same thread may be to be tied.</summary>
     private const ulong SslLinkWindowNs = 2_000_000_000;
     private const ulong ThreadIdleNs = 60_000_000_000;
+    private const int MaxPendingSslWrites = 8;
 
     private readonly Dictionary<ConnectionKey, Connection> _connections = [];
     private readonly Dictionary<ulong, ThreadState> _threads = [];
@@ -109,6 +110,11 @@ internal sealed class ConnectionTracker
         List<ulong>? quiet = null;
         foreach (var (key, thread) in _threads)
         {
+            if (thread.PendingSsl.TryPeek(out var pending) && nowMonotonicNs - pending.Header.TsEnter > SslLinkWindowNs)
+            {
+                FlushPendingSslWrites(thread);
+            }
+
             if (nowMonotonicNs - thread.LastSeen > ThreadIdleNs)
             {
                 (quiet ??= []).Add(key);
@@ -119,7 +125,7 @@ internal sealed class ConnectionTracker
         {
             foreach (var key in quiet)
             {
-                _threads[key].DropPending();
+                FlushPendingSslWrites(_threads[key]);
                 _threads.Remove(key);
             }
         }
@@ -148,11 +154,26 @@ internal sealed class ConnectionTracker
             thread.LastEgress = connection;
             thread.LastEgressSeq = header.Seq;
             thread.LastEgressTsEnter = header.TsEnter;
-            if (thread.PendingSslWrite is not null && header.TsEnter - thread.PendingSslWriteTs < SslLinkWindowNs)
+            if (thread.PendingSsl.Count > 0)
             {
-                // a runtime that encrypts into memory (.NET SslStream) sends the ciphertext right after SSL_write
-                LinkSsl(header.Pid, thread.PendingSslObject, connection);
-                FeedPendingSslWrite(thread, connection, header.Seq, traceId);
+                // a runtime that encrypts into memory (.NET SslStream) sends the ciphertext right after SSL_write;
+                // the first pending plaintext starts where this send starts
+                uint seq = header.Seq;
+                while (thread.PendingSsl.TryDequeue(out var pending))
+                {
+                    if (header.TsEnter - pending.Header.TsEnter < SslLinkWindowNs)
+                    {
+                        LinkSsl(header.Pid, pending.Header.Sock, connection);
+                        FeedPlaintext(connection, pending.Header, pending.Payload, seq, traceId);
+                        seq = 0;
+                    }
+                    else
+                    {
+                        FeedPendingToKnown(pending, traceId);
+                    }
+
+                    pending.Release();
+                }
             }
         }
 
@@ -209,32 +230,36 @@ internal sealed class ConnectionTracker
         }
 
         // otherwise the ciphertext follows on this thread: hold the plaintext until that send
-        if (thread.PendingSslWrite is not null)
+        if (thread.PendingSsl.Count >= MaxPendingSslWrites)
         {
-            FlushPendingSslWrite(thread);
+            var oldest = thread.PendingSsl.Dequeue();
+            FeedPendingToKnown(oldest, thread.TraceId);
+            oldest.Release();
         }
 
-        thread.HoldSslWrite(header, payload);
+        thread.PendingSsl.Enqueue(new PendingSslWrite(header, payload));
     }
 
-    private void FlushPendingSslWrite(ThreadState thread)
+    /// <summary>Plaintext whose send never showed up on its thread: use the socket known for its SSL object.</summary>
+    private void FlushPendingSslWrites(ThreadState thread)
     {
-        if (_sslObjects.TryGetValue(new ConnectionKey(thread.PendingSslPid, thread.PendingSslObject), out var connection))
+        while (thread.PendingSsl.TryDequeue(out var pending))
         {
-            FeedPendingSslWrite(thread, connection, 0, thread.TraceId);
+            FeedPendingToKnown(pending, thread.TraceId);
+            pending.Release();
+        }
+    }
+
+    private void FeedPendingToKnown(PendingSslWrite pending, ulong traceId)
+    {
+        if (_sslObjects.TryGetValue(new ConnectionKey(pending.Header.Pid, pending.Header.Sock), out var connection) && !connection.Removed)
+        {
+            FeedPlaintext(connection, pending.Header, pending.Payload, 0, traceId);
         }
         else
         {
             UnlinkedSslRecords++;
-            thread.DropPending();
         }
-    }
-
-    private void FeedPendingSslWrite(ThreadState thread, Connection connection, uint seq, ulong traceId)
-    {
-        var header = thread.PendingSslHeader;
-        FeedPlaintext(connection, header, thread.PendingSslWrite.AsSpan(0, thread.PendingSslLength), seq, traceId);
-        thread.DropPending();
     }
 
     private void FeedPlaintext(Connection connection, in EventHeader header, ReadOnlySpan<byte> payload, uint seq, ulong traceId)
@@ -362,17 +387,8 @@ internal sealed class ConnectionTracker
 
         public ulong LastEgressTsEnter { get; set; }
 
-        public byte[]? PendingSslWrite { get; private set; }
-
-        public int PendingSslLength { get; private set; }
-
-        public EventHeader PendingSslHeader { get; private set; }
-
-        public uint PendingSslPid => PendingSslHeader.Pid;
-
-        public ulong PendingSslObject => PendingSslHeader.Sock;
-
-        public ulong PendingSslWriteTs => PendingSslHeader.TsEnter;
+        /// <summary>SSL_write plaintext waiting for the send of its ciphertext on this thread.</summary>
+        public Queue<PendingSslWrite> PendingSsl { get; } = new();
 
         /// <summary>DeepFlow's rule: an inbound read after outbound activity starts a new syscall trace id.</summary>
         public ulong Advance(Direction direction, ref ulong counter)
@@ -385,22 +401,31 @@ internal sealed class ConnectionTracker
             _lastDirection = (byte)direction;
             return TraceId;
         }
+    }
 
-        public void HoldSslWrite(in EventHeader header, ReadOnlySpan<byte> payload)
+    private sealed class PendingSslWrite
+    {
+        private byte[]? _buffer;
+        private readonly int _length;
+
+        public PendingSslWrite(in EventHeader header, ReadOnlySpan<byte> payload)
         {
-            PendingSslWrite = ArrayPool<byte>.Shared.Rent(Math.Max(payload.Length, 1));
-            payload.CopyTo(PendingSslWrite);
-            PendingSslLength = payload.Length;
-            PendingSslHeader = header;
+            Header = header;
+            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(payload.Length, 1));
+            payload.CopyTo(_buffer);
+            _length = payload.Length;
         }
 
-        public void DropPending()
+        public EventHeader Header { get; }
+
+        public ReadOnlySpan<byte> Payload => _buffer.AsSpan(0, _length);
+
+        public void Release()
         {
-            if (PendingSslWrite is not null)
+            if (_buffer is not null)
             {
-                ArrayPool<byte>.Shared.Return(PendingSslWrite);
-                PendingSslWrite = null;
-                PendingSslLength = 0;
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = null;
             }
         }
     }
