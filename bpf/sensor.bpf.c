@@ -90,6 +90,16 @@ struct event {                 /* header: must match src/Sensor/Native/EventHead
     __u8  data[2 * MAX_PAYLOAD]; /* scratch; only `captured` bytes are sent */
 };
 #define EVENT_HEADER_SIZE 112
+/* the C# mirror (EventHeader.cs) and its layout test use these same numbers */
+_Static_assert(__builtin_offsetof(struct event, data) == EVENT_HEADER_SIZE, "event header size");
+_Static_assert(__builtin_offsetof(struct event, seq) == 36, "event.seq offset");
+_Static_assert(__builtin_offsetof(struct event, ret) == 40, "event.ret offset");
+_Static_assert(__builtin_offsetof(struct event, kind) == 52, "event.kind offset");
+_Static_assert(__builtin_offsetof(struct event, lport) == 56, "event.lport offset");
+_Static_assert(__builtin_offsetof(struct event, source) == 60, "event.source offset");
+_Static_assert(__builtin_offsetof(struct event, laddr) == 64, "event.laddr offset");
+_Static_assert(__builtin_offsetof(struct event, comm) == 96, "event.comm offset");
+_Static_assert(sizeof(struct config) == 32, "config size");
 
 struct pending {               /* per-thread state between enter and exit */
     __u64 ts;
