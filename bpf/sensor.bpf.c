@@ -109,6 +109,8 @@ struct pending {               /* per-thread state between enter and exit */
     __u32 fd;
     __u8  buf_kind, direction;
     __u16 source;
+    __u32 seq;                 /* write_seq / copied_seq at entry */
+    __u32 pad;
     __u64 extra;               /* SSL_*_ex: size_t *written/readbytes */
 };
 
@@ -359,6 +361,9 @@ static __always_inline int on_enter(struct tp_enter *ctx, __u8 buf_kind, __u8 di
     p.buf_kind = buf_kind;
     p.direction = direction;
     p.source = source;
+    /* the sequence of the first byte is read at entry: at exit copied_seq may also count a FIN */
+    if (direction == DIR_EGRESS) KREAD(p.seq, ((struct tcp_sock *)sk)->write_seq);
+    else KREAD(p.seq, ((struct tcp_sock *)sk)->copied_seq);
     bpf_map_update_elem(&active, &id, &p, BPF_ANY);
     return 0;
 }
@@ -427,11 +432,7 @@ static __always_inline int on_exit(struct tp_exit *ctx)
     e->direction = p.direction;
     e->source = p.source;
     fill_tuple(e, sk);
-    /* the sequence counters have advanced by exactly the bytes moved when we get here */
-    __u32 seq = 0;
-    if (p.direction == DIR_EGRESS) KREAD(seq, ((struct tcp_sock *)sk)->write_seq);
-    else KREAD(seq, ((struct tcp_sock *)sk)->copied_seq);
-    e->seq = seq - (__u32)bytes;
+    e->seq = p.seq;
 
     __u64 cap = c->capture_bytes;
     if (cap > bytes) cap = bytes;

@@ -14,11 +14,12 @@ internal sealed class ConnectionTracker
     /// <summary>How far apart an SSL call and the socket call of the same thread may be to be tied.</summary>
     private const ulong SslLinkWindowNs = 2_000_000_000;
     private const ulong ThreadIdleNs = 60_000_000_000;
-    private const int MaxPendingSslWrites = 8;
+    private const int MaxPendingSslWrites = 256;
 
     private readonly Dictionary<ConnectionKey, Connection> _connections = [];
     private readonly Dictionary<ulong, ThreadState> _threads = [];
     private readonly Dictionary<ConnectionKey, Connection> _sslObjects = [];
+    private readonly List<PendingSslWrite> _pendingSsl = [];
     private readonly HttpParserLimits _limits;
     private readonly Action<HttpExchange> _onExchange;
     private readonly long _monotonicToUnixNs;
@@ -107,14 +108,16 @@ internal sealed class ConnectionTracker
             }
         }
 
+        while (_pendingSsl.Count > 0 && nowMonotonicNs - _pendingSsl[0].Header.TsEnter > SslLinkWindowNs)
+        {
+            FeedPendingToKnown(_pendingSsl[0], 0);
+            _pendingSsl[0].Release();
+            _pendingSsl.RemoveAt(0);
+        }
+
         List<ulong>? quiet = null;
         foreach (var (key, thread) in _threads)
         {
-            if (thread.PendingSsl.TryPeek(out var pending) && nowMonotonicNs - pending.Header.TsEnter > SslLinkWindowNs)
-            {
-                FlushPendingSslWrites(thread);
-            }
-
             if (nowMonotonicNs - thread.LastSeen > ThreadIdleNs)
             {
                 (quiet ??= []).Add(key);
@@ -125,7 +128,6 @@ internal sealed class ConnectionTracker
         {
             foreach (var key in quiet)
             {
-                FlushPendingSslWrites(_threads[key]);
                 _threads.Remove(key);
             }
         }
@@ -145,35 +147,17 @@ internal sealed class ConnectionTracker
         if (header.Direction == Direction.Ingress)
         {
             thread.LastIngress = connection;
-            thread.LastIngressSeq = header.Seq;
             thread.LastIngressTs = header.TsExit;
-            thread.LastIngressUsed = false;
+            thread.IngressRecords.Scan(payload, header.Seq);
         }
         else
         {
             thread.LastEgress = connection;
-            thread.LastEgressSeq = header.Seq;
             thread.LastEgressTsEnter = header.TsEnter;
-            if (thread.PendingSsl.Count > 0)
+            thread.EgressRecords.Scan(payload, header.Seq);
+            if (_pendingSsl.Count > 0)
             {
-                // a runtime that encrypts into memory (.NET SslStream) sends the ciphertext right after SSL_write;
-                // the first pending plaintext starts where this send starts
-                uint seq = header.Seq;
-                while (thread.PendingSsl.TryDequeue(out var pending))
-                {
-                    if (header.TsEnter - pending.Header.TsEnter < SslLinkWindowNs)
-                    {
-                        LinkSsl(header.Pid, pending.Header.Sock, connection);
-                        FeedPlaintext(connection, pending.Header, pending.Payload, seq, traceId);
-                        seq = 0;
-                    }
-                    else
-                    {
-                        FeedPendingToKnown(pending, traceId);
-                    }
-
-                    pending.Release();
-                }
+                ResolvePendingSslWrites(header, connection, thread.EgressRecords, traceId);
             }
         }
 
@@ -186,6 +170,33 @@ internal sealed class ConnectionTracker
         var parser = connection.Parser(header.Direction);
         parser.Feed(payload, segment);
         parser.Skip(header.Ret - payload.Length, segment);
+    }
+
+    /// <summary>
+    /// A runtime that encrypts into memory (.NET SslStream) sends the ciphertext after SSL_write returns,
+    /// on the same thread or, after an await, on another: the plaintext of this socket's SSL object (or,
+    /// while the object is still unknown, of this thread) is fed now, in order; the first starts at this send.
+    /// </summary>
+    private void ResolvePendingSslWrites(in EventHeader send, Connection connection, TlsRecordIndex records, ulong traceId)
+    {
+        for (int i = 0; i < _pendingSsl.Count;)
+        {
+            var pending = _pendingSsl[i];
+            _sslObjects.TryGetValue(new ConnectionKey(pending.Header.Pid, pending.Header.Sock), out var known);
+            bool mine = pending.Header.Pid == send.Pid
+                && (known == connection || (known is null && pending.Header.Tid == send.Tid))
+                && send.TsEnter - pending.Header.TsEnter < SslLinkWindowNs;
+            if (!mine)
+            {
+                i++;
+                continue;
+            }
+
+            LinkSsl(send.Pid, pending.Header.Sock, connection);
+            FeedPlaintext(connection, pending.Header, pending.Payload, records.Take(pending.Header.Ret), traceId);
+            pending.Release();
+            _pendingSsl.RemoveAt(i);
+        }
     }
 
     private void OnSsl(in EventHeader header, ReadOnlySpan<byte> payload)
@@ -202,11 +213,7 @@ internal sealed class ConnectionTracker
                 && (connection is null || connection == last))
             {
                 connection = last;
-                if (!thread.LastIngressUsed)
-                {
-                    seq = thread.LastIngressSeq;
-                    thread.LastIngressUsed = true;
-                }
+                seq = thread.IngressRecords.Take(header.Ret);
             }
 
             if (connection is null)
@@ -225,29 +232,19 @@ internal sealed class ConnectionTracker
             && (known is null || known == nested))
         {
             LinkSsl(header.Pid, header.Sock, nested);
-            FeedPlaintext(nested, header, payload, thread.LastEgressSeq, thread.TraceId);
+            FeedPlaintext(nested, header, payload, thread.EgressRecords.Take(header.Ret), thread.TraceId);
             return;
         }
 
-        // otherwise the ciphertext follows on this thread: hold the plaintext until that send
-        if (thread.PendingSsl.Count >= MaxPendingSslWrites)
+        // otherwise the ciphertext follows: hold the plaintext until that send
+        if (_pendingSsl.Count >= MaxPendingSslWrites)
         {
-            var oldest = thread.PendingSsl.Dequeue();
-            FeedPendingToKnown(oldest, thread.TraceId);
-            oldest.Release();
+            FeedPendingToKnown(_pendingSsl[0], thread.TraceId);
+            _pendingSsl[0].Release();
+            _pendingSsl.RemoveAt(0);
         }
 
-        thread.PendingSsl.Enqueue(new PendingSslWrite(header, payload));
-    }
-
-    /// <summary>Plaintext whose send never showed up on its thread: use the socket known for its SSL object.</summary>
-    private void FlushPendingSslWrites(ThreadState thread)
-    {
-        while (thread.PendingSsl.TryDequeue(out var pending))
-        {
-            FeedPendingToKnown(pending, thread.TraceId);
-            pending.Release();
-        }
+        _pendingSsl.Add(new PendingSslWrite(header, payload));
     }
 
     private void FeedPendingToKnown(PendingSslWrite pending, ulong traceId)
@@ -375,20 +372,17 @@ internal sealed class ConnectionTracker
 
         public Connection? LastIngress { get; set; }
 
-        public uint LastIngressSeq { get; set; }
-
         public ulong LastIngressTs { get; set; }
 
-        public bool LastIngressUsed { get; set; }
+        /// <summary>TLS records of the last receive, to give each SSL_read the sequence of its own record.</summary>
+        public TlsRecordIndex IngressRecords { get; } = new();
+
+        /// <summary>TLS records of the last send (a server's first send may start with session tickets).</summary>
+        public TlsRecordIndex EgressRecords { get; } = new();
 
         public Connection? LastEgress { get; set; }
 
-        public uint LastEgressSeq { get; set; }
-
         public ulong LastEgressTsEnter { get; set; }
-
-        /// <summary>SSL_write plaintext waiting for the send of its ciphertext on this thread.</summary>
-        public Queue<PendingSslWrite> PendingSsl { get; } = new();
 
         /// <summary>DeepFlow's rule: an inbound read after outbound activity starts a new syscall trace id.</summary>
         public ulong Advance(Direction direction, ref ulong counter)
