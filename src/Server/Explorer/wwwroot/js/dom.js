@@ -1,5 +1,5 @@
 // DOM helpers. Every string child becomes a Text node, so untrusted data (span names, headers, bodies,
-// log lines) is never parsed as HTML. This module deliberately has no way to set innerHTML.
+// log lines) is never parsed as HTML. This module deliberately offers no way to parse a string as markup.
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
