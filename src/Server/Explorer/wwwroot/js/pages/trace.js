@@ -45,6 +45,12 @@ export async function render(main, params, signal) {
   const rows = h('div', { class: 'waterfall-rows', role: 'list' });
   const byId = new Map();
   const fragment = document.createDocumentFragment();
+  // Rows are cloned from one template and filled through textContent: several times faster than building
+  // each element for a 2,000-span trace, and still never parses span data as markup.
+  const template = h('div', { class: 'span-row', role: 'listitem', tabindex: 0 },
+    h('div', { class: 'name-cell' }, h('span', { class: 'svc-dot' }), h('span', { class: 'svc' }), h('span', { class: 'kind' }), h('span', { class: 'span-name' })),
+    h('div', { class: 'bar-cell' }, h('div', { class: 'bar' }), h('span', { class: 'dur' })));
+  const errorBadge = h('span', { class: 'err-badge' }, 'error');
   for (const sp of wf.spans) {
     byId.set(sp.spanId, sp);
     const offset = Number(sp.startNs - wf.startNs);
@@ -52,16 +58,32 @@ export async function render(main, params, signal) {
     const left = (offset / total) * 100;
     const width = Math.max((dur / total) * 100, 0.2);
     const color = colors.get(sp.service);
-    const row = h('div', { class: ['span-row', sp.status === 'error' && 'error'], role: 'listitem', tabindex: 0, dataset: { spanId: sp.spanId } },
-      h('div', { class: 'name-cell', style: { paddingLeft: `${Math.min(sp.depth, 40) * 14 + 6}px` } },
-        h('span', { class: 'svc-dot', style: { background: color }, title: sp.service }),
-        h('span', { class: 'svc' }, sp.service),
-        h('span', { class: `kind kind-${sp.kind}` }, sp.kind),
-        h('span', { class: 'span-name' }, sp.name),
-        sp.status === 'error' ? h('span', { class: 'err-badge', title: sp.statusMessage || 'error' }, 'error') : null),
-      h('div', { class: 'bar-cell' },
-        h('div', { class: 'bar', style: { left: `${left}%`, width: `${width}%`, background: sp.status === 'error' ? '' : color } }),
-        h('span', { class: 'dur', style: left > 70 ? { right: `${100 - left + 0.5}%` } : { left: `${left + width + 0.5}%` } }, fmtDurationNs(dur))));
+    const row = template.cloneNode(true);
+    row.dataset.spanId = sp.spanId;
+    const [nameCell, barCell] = row.children;
+    const [dot, svc, kind, name] = nameCell.children;
+    nameCell.style.paddingLeft = `${Math.min(sp.depth, 40) * 14 + 6}px`;
+    dot.style.background = color;
+    dot.title = sp.service;
+    svc.textContent = sp.service;
+    kind.textContent = sp.kind;
+    kind.className = `kind kind-${sp.kind}`;
+    name.textContent = sp.name;
+    name.title = sp.name;
+    const [bar, durLabel] = barCell.children;
+    bar.style.left = `${left}%`;
+    bar.style.width = `${width}%`;
+    durLabel.textContent = fmtDurationNs(dur);
+    if (left > 70) durLabel.style.right = `${100 - left + 0.5}%`;
+    else durLabel.style.left = `${left + width + 0.5}%`;
+    if (sp.status === 'error') {
+      row.classList.add('error');
+      const badge = errorBadge.cloneNode(true);
+      badge.title = sp.statusMessage || 'error';
+      nameCell.append(badge);
+    } else {
+      bar.style.background = color;
+    }
     fragment.append(row);
   }
   rows.append(fragment);
@@ -106,7 +128,9 @@ export async function render(main, params, signal) {
 
   const rendered = performance.now();
   // Read by the browser test and handy in DevTools: how long the API call and the DOM build took.
-  window.__traceRender = { spans: wf.spans.length, fetchMs: fetched - started, buildMs: rendered - fetched };
+  const timing = { spans: wf.spans.length, fetchMs: fetched - started, buildMs: rendered - fetched, paintMs: NaN };
+  window.__traceRender = timing;
+  requestAnimationFrame(() => setTimeout(() => { timing.paintMs = performance.now() - rendered; }));
   const wanted = params.query.get('span');
   if (wanted && byId.has(wanted)) select(wanted, true);
 
