@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using Google.Protobuf;
+
+namespace TraceLink.Benchmarks.Load;
+
+/// <summary>
+/// End-to-end load over loopback: starts <c>tracelink serve</c> on a fresh data directory (or uses --url),
+/// drives <c>POST /v1/traces</c> with pre-encoded batches, prints spans/s, then measures trace-by-id
+/// latency against the full store. Stops by itself.
+/// </summary>
+internal static class TraceLoad
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var spans = IntArg(args, "--spans", 1_000_000);
+        var batchSpans = IntArg(args, "--batch", 1000);
+        var concurrency = IntArg(args, "--concurrency", 8);
+        var lookups = IntArg(args, "--lookups", 2000);
+        const int SpansPerTrace = 10;
+
+        string? data = null;
+        Process? server = null;
+        var url = StringArg(args, "--url");
+        if (url is null)
+        {
+            data = Directory.CreateTempSubdirectory("tracelink-load-").FullName;
+            (server, url) = await StartServerAsync(data);
+        }
+
+        try
+        {
+            Console.WriteLine($"generating {spans:N0} spans in batches of {batchSpans} ...");
+            var batches = new List<byte[]>();
+            var traceIds = new List<string>();
+            for (var seed = 0; batches.Count * batchSpans < spans; seed++)
+            {
+                var batch = SpanBatches.Create(seed, batchSpans / SpansPerTrace, SpansPerTrace);
+                batches.Add(batch.ToByteArray());
+                traceIds.Add(Convert.ToHexStringLower(batch.ResourceSpans[0].ScopeSpans[0].Spans[0].TraceId.Span));
+            }
+
+            using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(5) };
+            var next = -1;
+            var stopwatch = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < batches.Count)
+                {
+                    using var content = new ByteArrayContent(batches[i]);
+                    content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+                    using var response = await http.PostAsync("/v1/traces", content);
+                    response.EnsureSuccessStatusCode();
+                }
+            })));
+            stopwatch.Stop();
+            var total = batches.Count * batchSpans;
+            var rate = total / stopwatch.Elapsed.TotalSeconds;
+            Console.WriteLine($"ingest: {total:N0} spans in {stopwatch.Elapsed.TotalSeconds:F1} s = {rate:N0} spans/s (concurrency {concurrency}, all indexes on); ratio to the 100k spans/s target: {rate / 100_000:F2}");
+
+            var random = new Random(42);
+            var latencies = new double[lookups];
+            for (var i = 0; i < lookups; i++)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/api/traces/" + traceIds[random.Next(traceIds.Count)]);
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/protobuf"));
+                var started = Stopwatch.GetTimestamp();
+                using var response = await http.SendAsync(request);
+                _ = await response.Content.ReadAsByteArrayAsync();
+                latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                response.EnsureSuccessStatusCode();
+            }
+
+            Array.Sort(latencies);
+            var p50 = latencies[lookups / 2];
+            var p99 = latencies[(int)(lookups * 0.99)];
+            Console.WriteLine($"trace-by-id over {total:N0} stored spans: p50 {p50:F2} ms, p99 {p99:F2} ms ({lookups} lookups); ratio of p99 to the 10 ms target: {p99 / 10:F2}");
+            return 0;
+        }
+        finally
+        {
+            if (server is not null)
+            {
+                server.Kill();
+                await server.WaitForExitAsync();
+                server.Dispose();
+            }
+
+            if (data is not null)
+            {
+                Directory.Delete(data, recursive: true);
+            }
+        }
+    }
+
+    private static async Task<(Process Process, string Url)> StartServerAsync(string data)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "tracelink.dll"), "serve", "--data", data, "--listen", "127.0.0.1:0" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(info)!;
+        while (await process.StandardOutput.ReadLineAsync() is { } line)
+        {
+            const string Prefix = "tracelink listening on ";
+            if (line.StartsWith(Prefix, StringComparison.Ordinal))
+            {
+                _ = process.StandardOutput.ReadToEndAsync();
+                return (process, line[Prefix.Length..line.IndexOf(' ', Prefix.Length)]);
+            }
+        }
+
+        throw new InvalidOperationException("tracelink exited before listening");
+    }
+
+    private static int IntArg(string[] args, string name, int fallback)
+    {
+        var value = StringArg(args, name);
+        return value is null ? fallback : int.Parse(value, CultureInfo.InvariantCulture);
+    }
+
+    private static string? StringArg(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}

@@ -1,0 +1,96 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using OpenTelemetry.Metrics;
+using TraceLink.Ingest.Otlp;
+using TraceLink.Server.Cli;
+using TraceLink.Storage.Spans;
+
+namespace TraceLink.Server.Hosting;
+
+/// <summary>
+/// Composition root of <c>tracelink serve</c>: opens the embedded stores, maps every API on one port,
+/// and closes the stores after Kestrel has drained in-flight requests.
+/// </summary>
+internal static partial class ServerHost
+{
+    public static async Task<int> RunAsync(ServeOptions options, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(options.Listen);
+            // Ingest endpoints enforce their own limit on the decoded body and answer 413 themselves.
+            kestrel.Limits.MaxRequestBodySize = null;
+        });
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(TraceIngestor.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddPrometheusExporter());
+
+        var app = builder.Build();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("TraceLink.Server");
+        var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        await using var spans = OpenSpanStore(dataDirectory, options, app.Services.GetRequiredService<ILoggerFactory>());
+
+        var ingestor = new TraceIngestor(spans, app.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        MapEndpoints(app, spans, ingestor, options);
+
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException e)
+        {
+            throw new StartupException($"cannot listen on {options.Listen}: {e.Message}", e);
+        }
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? options.Listen.ToString();
+        // The first stdout line is a contract: scripts and tests read the bound address from it.
+        Console.WriteLine($"tracelink listening on {address} (data {dataDirectory}, retention {options.Retention.TotalHours:0.##}h)");
+        Console.Out.Flush();
+        LogStarted(logger, address);
+
+        await app.WaitForShutdownAsync(cancellationToken);
+        LogStopping(logger);
+        await app.DisposeAsync();
+        return 0;
+    }
+
+    private static FasterSpanStore OpenSpanStore(string dataDirectory, ServeOptions options, ILoggerFactory loggers)
+    {
+        try
+        {
+            return FasterSpanStore.Open(new SpanStoreOptions { DataDirectory = dataDirectory, Retention = options.Retention }, loggers.CreateLogger("TraceLink.Storage.Spans"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException($"cannot open the span store in {dataDirectory}: {e.Message}", e);
+        }
+    }
+
+    private static void MapEndpoints(WebApplication app, ISpanStore spans, TraceIngestor ingestor, ServeOptions options)
+    {
+        var stopping = app.Lifetime.ApplicationStopping;
+        app.MapGet("/-/healthy", () => Results.Text("TraceLink is Healthy.\n"));
+        app.MapGet("/-/ready", () => stopping.IsCancellationRequested
+            ? Results.Text("TraceLink is shutting down.\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Text("TraceLink is Ready.\n"));
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapOtlpTraces(ingestor, new OtlpOptions { MaxRequestBytes = options.MaxRequestBytes });
+        _ = spans;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "serving on {Address}")]
+    private static partial void LogStarted(ILogger logger, string address);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "shutting down: draining requests, then flushing and closing the stores")]
+    private static partial void LogStopping(ILogger logger);
+}
