@@ -15,6 +15,7 @@ namespace TraceLink.Server.Tests;
 /// A small app instrumented with the OpenTelemetry .NET SDK (OTLP/HTTP exporter) produces one trace
 /// across three services; the trace must come back from the Tempo API with every span and parent link.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed in IAsyncLifetime.DisposeAsync.")]
 public sealed class OtelSdkTraceTests : IAsyncLifetime
 {
     private readonly string _data = Directory.CreateTempSubdirectory("tracelink-otel-").FullName;

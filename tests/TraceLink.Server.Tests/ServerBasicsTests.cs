@@ -7,6 +7,7 @@ using TraceLink.Server.Tests.Support;
 namespace TraceLink.Server.Tests;
 
 /// <summary>Bad input, health endpoints, self-metrics and the command line, against the real server process.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed in IAsyncLifetime.DisposeAsync.")]
 public sealed class ServerBasicsTests : IAsyncLifetime
 {
     private readonly string _data = Directory.CreateTempSubdirectory("tracelink-basics-").FullName;

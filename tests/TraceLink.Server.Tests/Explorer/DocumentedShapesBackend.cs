@@ -14,8 +14,8 @@ namespace TraceLink.Server.Tests.Explorer;
 /// <summary>
 /// Serves the Explorer plus the API responses the page reads, in exactly the documented shapes
 /// (shared/contracts/tempo.md §2.2/2.4, prometheus.md §5.4, Loki streams), computed from the ingested OTLP.
-/// It exists so the page can be checked while the server's own Tempo/Prometheus/log endpoints are not yet
-/// on this branch; with <c>TRACELINK_URL</c> set the same tests run against a real server instead.
+/// The fixture uses it only while the real <c>tracelink</c> process of this build does not yet serve the
+/// Explorer and every API the page reads (it says which part is missing in the test output).
 /// Prometheus queries answer empty results here: only exemplars are derived.
 /// </summary>
 internal sealed partial class DocumentedShapesBackend : IExplorerBackend
@@ -26,7 +26,7 @@ internal sealed partial class DocumentedShapesBackend : IExplorerBackend
 
     public Uri BaseAddress => _host.BaseAddress;
 
-    public string Description => $"the Explorer with documented-shape API responses at {BaseAddress} (set TRACELINK_URL to test a real server)";
+    public string Description => $"the Explorer with documented-shape API responses at {BaseAddress}";
 
     public static async Task<DocumentedShapesBackend> StartAsync()
     {

@@ -19,10 +19,30 @@ public sealed class ExplorerBrowserFixture : IAsyncLifetime
 
     public string? UnavailableReason { get; private set; }
 
+    /// <summary>Why the tests do not run against the real server process, or null when they do.</summary>
+    public string? FallbackReason { get; private set; }
+
     public async Task InitializeAsync()
     {
         var url = Environment.GetEnvironmentVariable("TRACELINK_URL");
-        Backend = string.IsNullOrEmpty(url) ? await DocumentedShapesBackend.StartAsync() : new RunningServerBackend(new Uri(url));
+        if (!string.IsNullOrEmpty(url))
+        {
+            Backend = RunningServerBackend.Attach(new Uri(url));
+        }
+        else
+        {
+            var (real, missing) = await RunningServerBackend.TryStartAsync();
+            if (real is not null)
+            {
+                Backend = real;
+            }
+            else
+            {
+                FallbackReason = $"the tracelink server of this build lacks {missing}";
+                Backend = await DocumentedShapesBackend.StartAsync();
+            }
+        }
+
         if (!File.Exists(ChromiumPath))
         {
             UnavailableReason = $"{ChromiumPath} is not installed (Debian package chromium, see .ci/setup-packages)";

@@ -184,6 +184,11 @@ public sealed class ExplorerBrowserTests : IClassFixture<ExplorerBrowserFixture>
     private bool Unavailable()
     {
         _output.WriteLine($"Backend: {_fixture.Backend.Description}");
+        if (_fixture.FallbackReason is not null)
+        {
+            _output.WriteLine($"Not the real server process because {_fixture.FallbackReason}");
+        }
+
         if (_fixture.Browser is not null)
         {
             return false;

@@ -22,6 +22,7 @@ async function readError(path, response) {
     const body = JSON.parse(text);
     if (body && body.error) return new Error(`${path}: ${body.errorType ? body.errorType + ': ' : ''}${body.error}`);
   } catch { /* plain-text error, as Tempo sends */ }
+  if (response.status === 404 && !text) return new Error(`${path} is not served by this server (HTTP 404).`);
   return new Error(`${path}: HTTP ${response.status}${text ? ' – ' + text.slice(0, 300) : ''}`);
 }
 
