@@ -35,6 +35,15 @@ export async function render(main, params, signal) {
   loadCharts(latency, rate, service, range, now, signal).catch((err) => { if (!signal.aborted) replace(latency, errorBox(err)); });
 }
 
+// One failing query (say, a function the engine lacks) blanks its column, not the whole page.
+function settle(promise, problems, empty = []) {
+  return promise.catch((err) => { problems.push(err.message ?? String(err)); return empty; });
+}
+
+function problemNote(problems) {
+  return problems.length ? h('p', { class: 'warn' }, `Some queries failed: ${[...new Set(problems)].join(' · ')}`) : null;
+}
+
 async function quantiles(q, window, time) {
   const ranged = await promQuery(`histogram_quantile(${q}, sum by (${BY}) (rate(${DURATION}[${window}])))`, time);
   if (ranged.some((el) => el.value && Number.isFinite(Number(el.value[1])))) return ranged;
@@ -44,12 +53,13 @@ async function quantiles(q, window, time) {
 
 async function loadTable(container, range, window, now, signal) {
   const errSel = selector({ status_code: ERROR });
+  const problems = [];
   const [total, errTotal, rate, errRate, p50, p95, p99] = await Promise.all([
     promQuery(`sum by (${BY}) (${CALLS})`, now),
-    promQuery(`sum by (${BY}) (${CALLS}${errSel})`, now),
-    promQuery(`sum by (${BY}) (rate(${CALLS}[${window}]))`, now),
-    promQuery(`sum by (${BY}) (rate(${CALLS}${errSel}[${window}]))`, now),
-    quantiles(0.5, window, now), quantiles(0.95, window, now), quantiles(0.99, window, now),
+    settle(promQuery(`sum by (${BY}) (${CALLS}${errSel})`, now), problems),
+    settle(promQuery(`sum by (${BY}) (rate(${CALLS}[${window}]))`, now), problems),
+    settle(promQuery(`sum by (${BY}) (rate(${CALLS}${errSel}[${window}]))`, now), problems),
+    settle(quantiles(0.5, window, now), problems), settle(quantiles(0.95, window, now), problems), settle(quantiles(0.99, window, now), problems),
   ]);
   if (signal.aborted) return;
   const maps = [total, errTotal, rate, errRate, p50, p95, p99].map((r) => vectorByKey(r, KEY));
@@ -73,8 +83,8 @@ async function loadTable(container, range, window, now, signal) {
       h('td', { class: 'num' }, fmtSeconds(m99.get(key))),
       h('td', { class: 'num' }, mTotal.has(key) ? fmtNumber(mTotal.get(key), 6) : '–'));
   });
-  replace(container, h('table', { class: 'grid-table services' },
-    h('thead', null, h('tr', null, ['Service', 'Endpoint', 'Req/s', 'Errors', 'p50', 'p95', 'p99', 'Calls (total)'].map((t) => h('th', null, t)))),
+  replace(container, problemNote(problems), h('table', { class: 'grid-table services' },
+    h('thead', null, h('tr', null, ['Service', 'Endpoint', 'Req/s', 'Errors', 'p50', 'p95', 'p99', 'Calls (total)'].map((t, i) => h('th', { class: i > 1 ? 'num' : null }, t)))),
     h('tbody', null, rows)));
 }
 
@@ -86,11 +96,13 @@ async function loadCharts(latency, rate, service, range, now, signal) {
   const win = promDuration(Math.max(step * 4, 60));
   const sel = selector({ service_name: service });
   const durationSel = `${DURATION}${sel}`;
+  const problems = [];
+  const noMatrix = { result: [] };
   const [q50, q95, q99, exemplars, rates, errors] = await Promise.all([
-    ...[0.5, 0.95, 0.99].map((q) => promRange(`histogram_quantile(${q}, sum(rate(${durationSel}[${win}])))`, start, end, step)),
-    promExemplars(durationSel, start, end),
-    promRange(`sum by (service_name) (rate(${CALLS}${sel}[${win}]))`, start, end, step),
-    promRange(`sum by (service_name) (rate(${CALLS}${selector({ service_name: service, status_code: ERROR })}[${win}]))`, start, end, step),
+    ...[0.5, 0.95, 0.99].map((q) => settle(promRange(`histogram_quantile(${q}, sum(rate(${durationSel}[${win}])))`, start, end, step), problems, noMatrix)),
+    settle(promExemplars(durationSel, start, end), problems),
+    settle(promRange(`sum by (service_name) (rate(${CALLS}${sel}[${win}]))`, start, end, step), problems, noMatrix),
+    settle(promRange(`sum by (service_name) (rate(${CALLS}${selector({ service_name: service, status_code: ERROR })}[${win}]))`, start, end, step), problems, noMatrix),
   ]);
   if (signal.aborted) return;
   const series = [];
@@ -107,7 +119,7 @@ async function loadCharts(latency, rate, service, range, now, signal) {
       dots.push({ t: Number(ex.timestamp), v, traceId, title: `trace ${traceId} · ${fmtSeconds(v)} · ${labels.service_name ?? ''} ${labels.span_name ?? ''}` });
     }
   }
-  replace(latency, series.length === 0 && dots.length === 0
+  replace(latency, problemNote(problems), series.length === 0 && dots.length === 0
     ? h('p', { class: 'empty' }, 'No latency data in this range.')
     : lineChart({ series, exemplars: dots, start, end, step, yFormat: fmtSeconds, onExemplar: (id) => navigate(traceHref(id)) }));
 

@@ -101,6 +101,6 @@ export async function render(main, params, signal) {
   replace(results,
     h('p', { class: 'muted' }, `${traces.length} trace${traces.length === 1 ? '' : 's'}, newest first · `, h('code', null, traceql)),
     h('table', { class: 'grid-table results' },
-      h('thead', null, h('tr', null, ['Start', 'Trace ID', 'Root service', 'Root span', 'Duration', 'Matched spans'].map((c) => h('th', null, c)))),
+      h('thead', null, h('tr', null, ['Start', 'Trace ID', 'Root service', 'Root span', 'Duration', 'Matched spans'].map((c, i) => h('th', { class: i > 3 ? 'num' : null }, c)))),
       h('tbody', null, rows)));
 }
