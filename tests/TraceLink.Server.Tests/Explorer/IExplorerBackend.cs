@@ -1,0 +1,14 @@
+using OpenTelemetry.Proto.Collector.Trace.V1;
+
+namespace TraceLink.Server.Tests.Explorer;
+
+/// <summary>A server the Explorer browser tests point Chromium at: it serves the page and the APIs the page reads.</summary>
+internal interface IExplorerBackend : IAsyncDisposable
+{
+    Uri BaseAddress { get; }
+
+    /// <summary>One line for the test output saying what is being tested.</summary>
+    string Description { get; }
+
+    Task IngestAsync(ExportTraceServiceRequest request);
+}
