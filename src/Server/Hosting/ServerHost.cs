@@ -9,6 +9,7 @@ using TraceLink.Ingest.SpanMetrics;
 using TraceLink.Query.PromQL.Api;
 using TraceLink.Query.RemoteRead;
 using TraceLink.Query.Tempo;
+using TraceLink.Sensor;
 using TraceLink.Server.Cli;
 using TraceLink.Server.Explorer;
 using TraceLink.Storage.Logs;
@@ -23,8 +24,13 @@ namespace TraceLink.Server.Hosting;
 /// </summary>
 internal static partial class ServerHost
 {
-    public static async Task<int> RunAsync(ServeOptions options, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CliOptions options, CancellationToken cancellationToken)
     {
+        if (options.Sensor)
+        {
+            SensorRunner.EnsureSupported();
+        }
+
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
@@ -75,6 +81,8 @@ internal static partial class ServerHost
             throw new StartupException($"cannot listen on {options.Listen}: {e.Message}", e);
         }
 
+        using var sensor = options.Sensor ? new SensorHost(SensorRunner.Options(options), loggers, meters) : null;
+        var sensorTask = sensor is null ? Task.FromResult<string?>(null) : RunSensorAsync(sensor, ingestor, app.Lifetime);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? options.Listen.ToString();
         // The first stdout line is a contract: scripts and tests read the bound address from it.
         Console.WriteLine($"tracelink listening on {address} (data {dataDirectory}, retention {options.Retention.TotalHours:0.##}h)");
@@ -83,8 +91,32 @@ internal static partial class ServerHost
 
         await app.WaitForShutdownAsync(cancellationToken);
         LogStopping(logger);
+        if (await sensorTask is { } sensorFailure)
+        {
+            throw new StartupException(sensorFailure);
+        }
+
         await app.DisposeAsync();
         return 0;
+    }
+
+    /// <summary>Feeds sensor spans through the same ingest path as OTLP; a sensor that cannot start stops the server.</summary>
+    private static async Task<string?> RunSensorAsync(SensorHost sensor, TraceIngestor ingestor, IHostApplicationLifetime lifetime)
+    {
+        try
+        {
+            await sensor.RunAsync(async (batch, ct) => await ingestor.IngestAsync(batch, batch.CalculateSize(), ct), lifetime.ApplicationStopping);
+            return null;
+        }
+        catch (SensorException e)
+        {
+            lifetime.StopApplication();
+            return "the sensor stopped: " + e.Message;
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            return null;
+        }
     }
 
     private static T Open<T>(string dataDirectory, Func<T> open)
@@ -99,7 +131,7 @@ internal static partial class ServerHost
         }
     }
 
-    private static void MapEndpoints(WebApplication app, ISpanStore spans, ISeriesStore series, TraceIngestor ingestor, ServeOptions options)
+    private static void MapEndpoints(WebApplication app, ISpanStore spans, ISeriesStore series, TraceIngestor ingestor, CliOptions options)
     {
         var stopping = app.Lifetime.ApplicationStopping;
         app.MapGet("/-/healthy", () => Results.Text("TraceLink is Healthy.\n"));
