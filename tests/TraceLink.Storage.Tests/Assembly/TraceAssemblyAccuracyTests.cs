@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 using TraceLink.Storage.Assembly;
 using TraceLink.Storage.Tests.Assembly.Scenarios;
 
@@ -38,12 +40,23 @@ public sealed class TraceAssemblyAccuracyTests(ITestOutputHelper output) : IDisp
     private async Task<(EdgeScore Search, EdgeScore Groups)> ScoreAsync(ScenarioOptions options)
     {
         var scenario = ScenarioGenerator.Generate(options);
+        var plain = new InMemorySpanStore();
+        var clock = Stopwatch.StartNew();
+        foreach (var batch in scenario.Batches)
+        {
+            await plain.AppendAsync(batch, CancellationToken.None);
+        }
+
+        var plainIngest = clock.Elapsed;
         using var linker = new TraceGroupLinker(SmallLinker(_directory));
         var store = new InMemorySpanStore(linker);
+        clock.Restart();
         foreach (var batch in scenario.Batches)
         {
             await store.AppendAsync(batch, CancellationToken.None);
         }
+
+        var linkedIngest = clock.Elapsed;
 
         var locatorOfGid = new Dictionary<int, long>();
         foreach (var span in store.ScanNewestFirst(long.MinValue, long.MaxValue))
@@ -54,12 +67,27 @@ public sealed class TraceAssemblyAccuracyTests(ITestOutputHelper output) : IDisp
         var assembler = new TraceAssembler(store, linker: linker);
         var search = new EdgeScore(scenario);
         var groups = new EdgeScore(scenario);
+        var searchTimes = new List<double>();
+        var groupTimes = new List<double>();
         foreach (var trace in scenario.Traces)
         {
             var id = trace.TraceId ?? SyntheticIds.TraceIdFor(locatorOfGid[trace.RootGid]);
-            search.Add(trace, assembler.Search(id));
-            groups.Add(trace, assembler.FromTraceGroup(id));
+            clock.Restart();
+            var found = assembler.Search(id);
+            searchTimes.Add(clock.Elapsed.TotalMilliseconds);
+            search.Add(trace, found);
+            clock.Restart();
+            found = assembler.FromTraceGroup(id);
+            groupTimes.Add(clock.Elapsed.TotalMilliseconds);
+            groups.Add(trace, found);
         }
+
+        // Rough, single-run figures on the in-memory double (not assertions; BenchmarkDotNet figures belong in bench/).
+        searchTimes.Sort();
+        groupTimes.Sort();
+        output.WriteLine($"ingest into the in-memory double: {plainIngest.TotalMilliseconds:F0} ms without linker, {linkedIngest.TotalMilliseconds:F0} ms with linker");
+        output.WriteLine($"per-trace assembly p50/p99: search {searchTimes[searchTimes.Count / 2]:F2}/{searchTimes[searchTimes.Count * 99 / 100]:F2} ms, " +
+            $"trace group {groupTimes[groupTimes.Count / 2]:F2}/{groupTimes[groupTimes.Count * 99 / 100]:F2} ms");
 
         output.WriteLine($"{scenario.Traces.Count} traces, {scenario.SpanCount} spans, {scenario.TrueParent.Count} parent edges");
         output.WriteLine($"query-time search:  {search}");
