@@ -14,7 +14,7 @@ namespace TraceLink.Storage.Assembly;
 /// a trace is one group read; otherwise, or when the group is unknown, a bounded iterative search over the
 /// correlation index finds the spans. Parents are then set by <c>ParentResolver</c>. Thread-safe.
 /// </summary>
-public sealed class TraceAssembler
+public sealed class TraceAssembler : ITraceReader
 {
     private readonly ISpanStore _store;
     private readonly TraceAssemblerOptions _options;
@@ -35,6 +35,30 @@ public sealed class TraceAssembler
     public AssembledTrace? Assemble(ReadOnlySpan<byte> traceId)
     {
         return FromTraceGroup(traceId) ?? Search(traceId);
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<StoredSpan> GetTrace(ReadOnlySpan<byte> traceId) => Assemble(traceId)?.Spans ?? [];
+
+    /// <inheritdoc />
+    public ReadOnlyMemory<byte> TraceIdOf(StoredSpan span)
+    {
+        ArgumentNullException.ThrowIfNull(span);
+        if (!span.Span.TraceId.IsEmpty)
+        {
+            return span.Span.TraceId.Memory;
+        }
+
+        if (_linker is not null)
+        {
+            var group = _linker.GroupOf(span.Locator);
+            if (group >= 0)
+            {
+                return _linker.TraceIdOf(group);
+            }
+        }
+
+        return AssembleFrom(span.Locator)?.TraceId ?? SyntheticIds.TraceIdFor(span.Locator);
     }
 
     /// <summary>The trace containing the span at <paramref name="locator"/>; null when the span does not exist.</summary>

@@ -367,8 +367,14 @@ public sealed class FasterSpanStore : ISpanStore
         // Verify at least the last two pages even when the checkpoint covers them: that is where a torn write lands.
         long pageSize = _options.LogPageSize;
         long verifyFrom = Math.Max(begin, (tail & ~(pageSize - 1)) - pageSize);
+        long replayFrom = cookie;
+        foreach (ISpanIndexObserver observer in _options.Observers)
+        {
+            replayFrom = Math.Min(replayFrom, Math.Max(begin, observer.ReplayFrom));
+        }
+
         var replay = new Replay(this, cookie);
-        long bad = _files.Scan(Math.Min(cookie, verifyFrom), tail, _dropped, replay);
+        long bad = _files.Scan(Math.Min(replayFrom, verifyFrom), tail, _dropped, replay);
         replay.Flush();
         if (bad >= 0)
         {
@@ -486,10 +492,28 @@ public sealed class FasterSpanStore : ISpanStore
             {
                 foreach (Span span in scopeSpans.Spans)
                 {
-                    SpanPostings.Collect(keys, span, work.Locators[next++], _batch);
+                    long locator = work.Locators[next++];
+                    SpanPostings.Collect(keys, span, locator, _batch);
                     _catalog.AddSpan(span.Attributes, (long)span.StartTimeUnixNano);
+                    NotifyObservers(locator, resourceSpans.Resource, scopeSpans.Scope, span, replayedFrom: null);
                 }
             }
+        }
+    }
+
+    /// <summary>Hands a span to the observers (the trace-group linker) in log order; on replay only those that have not seen it.</summary>
+    private void NotifyObservers(long locator, Resource? resource, InstrumentationScope? scope, Span span, long? replayedFrom)
+    {
+        StoredSpan? stored = null;
+        foreach (ISpanIndexObserver observer in _options.Observers)
+        {
+            if (replayedFrom is not null && locator < observer.ReplayFrom)
+            {
+                continue;
+            }
+
+            stored ??= new StoredSpan(locator, resource ?? new Resource(), scope ?? new InstrumentationScope(), span);
+            observer.OnSpanAppended(stored);
         }
     }
 
@@ -520,6 +544,12 @@ public sealed class FasterSpanStore : ISpanStore
             if (await _index.CheckpointAsync(cookieBytes, full).ConfigureAwait(false))
             {
                 _lastCheckpointCookie = cookie;
+            }
+
+            // Observers were fed in the same pass as the index, so the index cookie covers them too.
+            foreach (ISpanIndexObserver observer in _options.Observers)
+            {
+                await observer.CheckpointAsync(cookie, CancellationToken.None).ConfigureAwait(false);
             }
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
@@ -710,17 +740,22 @@ public sealed class FasterSpanStore : ISpanStore
 
         public void OnRecord(long address, byte type, ReadOnlySpan<byte> record)
         {
-            if (address < _from)
+            bool index = address >= _from;
+            if (!index && _store._options.Observers.Count == 0)
             {
                 return;
             }
 
-            Replayed++;
             if (type == SpanLogRecord.TypeResource)
             {
                 Resource resource = ResourceSpans.Parser.ParseFrom(SpanLogRecord.Payload(record, type)).Resource ?? new Resource();
                 _store.CacheResource(address, resource);
-                _store._catalog.AddResource(resource.Attributes);
+                if (index)
+                {
+                    Replayed++;
+                    _store._catalog.AddResource(resource.Attributes);
+                }
+
                 return;
             }
 
@@ -734,8 +769,18 @@ public sealed class FasterSpanStore : ISpanStore
             ScopeSpans scopeSpans = ScopeSpans.Parser.ParseFrom(SpanLogRecord.Payload(record, type));
             foreach (Span span in scopeSpans.Spans)
             {
-                SpanPostings.Collect(_keys, span, address, _store._batch);
-                _store._catalog.AddSpan(span.Attributes, (long)span.StartTimeUnixNano);
+                if (index)
+                {
+                    SpanPostings.Collect(_keys, span, address, _store._batch);
+                    _store._catalog.AddSpan(span.Attributes, (long)span.StartTimeUnixNano);
+                }
+
+                _store.NotifyObservers(address, _store.GetResource(resourceLocator), scopeSpans.Scope, span, replayedFrom: address);
+            }
+
+            if (index)
+            {
+                Replayed++;
             }
 
             if (_store._batch.PostingCount >= FlushPostingsAt)

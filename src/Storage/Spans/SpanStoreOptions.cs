@@ -51,6 +51,9 @@ public sealed class SpanStoreOptions
     /// <summary>Longest attribute value (in characters) the tag catalog records (default 256).</summary>
     public int MaxTagValueLength { get; set; } = 256;
 
+    /// <summary>Components fed every appended span in log order, and replayed ones after a restart (the trace-group linker).</summary>
+    public IList<ISpanIndexObserver> Observers { get; } = [];
+
     /// <summary>Throws <see cref="ArgumentException"/> with a one-line reason when a setting is invalid.</summary>
     public void Validate()
     {
