@@ -15,6 +15,9 @@ public sealed class SpanStoreOptions
     /// <summary>How often retention runs (default 1 minute).</summary>
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Least time between two compactions of the correlation index after retention (default 1 hour).</summary>
+    public TimeSpan IndexCompactionInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>How often the correlation index is checkpointed (default 30 seconds).</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(30);
 
