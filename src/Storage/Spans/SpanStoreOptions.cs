@@ -62,9 +62,9 @@ public sealed class SpanStoreOptions
             throw new ArgumentException("SpanStore: DataDirectory must be set.");
         }
 
-        if (Retention <= TimeSpan.Zero || RetentionInterval <= TimeSpan.Zero || CheckpointInterval <= TimeSpan.Zero)
+        if (Retention <= TimeSpan.Zero || RetentionInterval <= TimeSpan.Zero || CheckpointInterval <= TimeSpan.Zero || IndexCompactionInterval < TimeSpan.Zero)
         {
-            throw new ArgumentException("SpanStore: Retention, RetentionInterval and CheckpointInterval must be positive.");
+            throw new ArgumentException("SpanStore: Retention, RetentionInterval and CheckpointInterval must be positive, IndexCompactionInterval not negative.");
         }
 
         RequirePowerOfTwo(LogPageSize, nameof(LogPageSize), 1L << 12);
