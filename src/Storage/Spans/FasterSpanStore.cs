@@ -48,7 +48,9 @@ public sealed class FasterSpanStore : ISpanStore
     private readonly Task _checkpointLoop;
     private readonly Task _retentionLoop;
     private readonly long _maxRecordLength;
+    private static readonly DroppedRanges DroppedRangesNone = DroppedRanges.Load(string.Empty);
     private long _indexedUntil;
+    private long _lastCompaction = Stopwatch.GetTimestamp();
     private long _lastCheckpointCookie = -1;
     private int _checkpoints;
     private Task? _commitTask;
@@ -301,6 +303,10 @@ public sealed class FasterSpanStore : ISpanStore
                 _catalog.RaiseMinStart(cutoff);
                 _resources.Clear();
                 SpanStoreLog.RetentionTruncated(_logger, until, cutoffTime);
+                if (Stopwatch.GetElapsedTime(_lastCompaction) >= _options.IndexCompactionInterval)
+                {
+                    CompactIndexCore();
+                }
             }
 
             return _log.BeginAddress;
@@ -314,6 +320,40 @@ public sealed class FasterSpanStore : ISpanStore
         {
             _maintenanceGate.Release();
         }
+    }
+
+    /// <summary>Compacts the correlation index now (normally after retention, at most every IndexCompactionInterval).</summary>
+    internal async Task<long> CompactIndexNowAsync()
+    {
+        await _maintenanceGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return CompactIndexCore();
+        }
+        finally
+        {
+            _maintenanceGate.Release();
+        }
+    }
+
+    /// <summary>Hybrid-log begin address of the correlation index (diagnostics).</summary>
+    internal long IndexLogBeginAddress => _index.LogBeginAddress;
+
+    /// <summary>Postings stored under an unbucketed key, including expired ones (diagnostics).</summary>
+    internal int RawPostingCount(IndexKind kind, ReadOnlySpan<byte> value)
+    {
+        var locators = new List<long>();
+        var sink = new LocatorSink(locators, long.MinValue, long.MaxValue, long.MinValue, DroppedRangesNone);
+        Span<byte> key = stackalloc byte[IndexKeys.MaxKeyBytes];
+        int length = IndexKeys.Build(key, kind, 0, value);
+        _index.Read(key[..length], ref sink);
+        return locators.Count;
+    }
+
+    private long CompactIndexCore()
+    {
+        _lastCompaction = Stopwatch.GetTimestamp();
+        return _index.Compact(_log.BeginAddress);
     }
 
     private async ValueTask CloseAsync(bool checkpoint)

@@ -15,6 +15,9 @@ public sealed class SpanStoreOptions
     /// <summary>How often retention runs (default 1 minute).</summary>
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Least time between two compactions of the correlation index after retention (default 1 hour).</summary>
+    public TimeSpan IndexCompactionInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>How often the correlation index is checkpointed (default 30 seconds).</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -62,9 +65,9 @@ public sealed class SpanStoreOptions
             throw new ArgumentException("SpanStore: DataDirectory must be set.");
         }
 
-        if (Retention <= TimeSpan.Zero || RetentionInterval <= TimeSpan.Zero || CheckpointInterval <= TimeSpan.Zero)
+        if (Retention <= TimeSpan.Zero || RetentionInterval <= TimeSpan.Zero || CheckpointInterval <= TimeSpan.Zero || IndexCompactionInterval < TimeSpan.Zero)
         {
-            throw new ArgumentException("SpanStore: Retention, RetentionInterval and CheckpointInterval must be positive.");
+            throw new ArgumentException("SpanStore: Retention, RetentionInterval and CheckpointInterval must be positive, IndexCompactionInterval not negative.");
         }
 
         RequirePowerOfTwo(LogPageSize, nameof(LogPageSize), 1L << 12);
