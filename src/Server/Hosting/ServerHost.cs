@@ -12,6 +12,7 @@ using TraceLink.Query.Tempo;
 using TraceLink.Sensor;
 using TraceLink.Server.Cli;
 using TraceLink.Server.Explorer;
+using TraceLink.Storage.Assembly;
 using TraceLink.Storage.Logs;
 using TraceLink.Storage.Spans;
 using TraceLink.Storage.Tsdb;
@@ -62,14 +63,16 @@ internal static partial class ServerHost
         var logger = loggers.CreateLogger("TraceLink.Server");
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
 
-        await using var spans = Open(dataDirectory, () => FasterSpanStore.Open(new SpanStoreOptions { DataDirectory = dataDirectory, Retention = options.Retention }, loggers.CreateLogger("TraceLink.Storage.Spans")));
+        using var linker = Open(dataDirectory, () => new TraceGroupLinker(new TraceGroupLinkerOptions { DataDirectory = dataDirectory }));
+        await using var spans = Open(dataDirectory, () => FasterSpanStore.Open(new SpanStoreOptions { DataDirectory = dataDirectory, Retention = options.Retention, Observers = { linker } }, loggers.CreateLogger("TraceLink.Storage.Spans")));
+        var traces = new TraceAssembler(spans, new TraceAssemblerOptions(), linker);
         using var series = Open(dataDirectory, () => new TsdbStore(new TsdbOptions { DataDirectory = Path.Combine(dataDirectory, "tsdb") }, loggers.CreateLogger<TsdbStore>()));
         using var logs = Open(dataDirectory, () => LogStore.Open(new LogStoreOptions { Directory = Path.Combine(dataDirectory, "logs") }));
         await using var spanMetrics = new SpanMetricsConnector(series, new SpanMetricsOptions(), meters, logger: loggers.CreateLogger<SpanMetricsConnector>());
         var derivedLogs = new DerivedLogWriter(logs, new DerivedLogOptions(), meters);
         var ingestor = new TraceIngestor(spans, meters, [spanMetrics, derivedLogs]);
 
-        MapEndpoints(app, spans, series, ingestor, options);
+        MapEndpoints(app, spans, traces, series, ingestor, options);
         spanMetrics.Start();
 
         try
@@ -131,7 +134,7 @@ internal static partial class ServerHost
         }
     }
 
-    private static void MapEndpoints(WebApplication app, ISpanStore spans, ISeriesStore series, TraceIngestor ingestor, CliOptions options)
+    private static void MapEndpoints(WebApplication app, ISpanStore spans, ITraceReader traces, ISeriesStore series, TraceIngestor ingestor, CliOptions options)
     {
         var stopping = app.Lifetime.ApplicationStopping;
         app.MapGet("/-/healthy", () => Results.Text("TraceLink is Healthy.\n"));
@@ -143,7 +146,7 @@ internal static partial class ServerHost
         app.MapRemoteWrite(series, new RemoteWriteOptions { MaxBodyBytes = (int)options.MaxRequestBytes });
         app.MapRemoteRead(series);
         app.MapPrometheusApi(series);
-        app.MapTempoApi(spans);
+        app.MapTempoApi(spans, traces: traces);
         app.MapExplorer();
     }
 
