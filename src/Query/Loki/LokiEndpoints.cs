@@ -60,20 +60,7 @@ public static partial class LokiEndpoints
         }
         else
         {
-            if (!LokiParameters.TryParseTimestamp(get("end"), nowNs, out endNs, out error))
-            {
-                await WriteErrorAsync(context, error!);
-                return;
-            }
-
-            var lookback = options.DefaultLookback.Ticks * 100;
-            if (get("since") is { } since && !LokiParameters.TryParseDuration(since, out lookback))
-            {
-                await WriteErrorAsync(context, $"cannot parse \"{since}\" to a valid duration");
-                return;
-            }
-
-            if (!LokiParameters.TryParseTimestamp(get("start"), endNs - lookback, out startNs, out error))
+            if (!TryParseRange(get, nowNs, options.DefaultLookback, out startNs, out endNs, out error))
             {
                 await WriteErrorAsync(context, error!);
                 return;
@@ -140,20 +127,7 @@ public static partial class LokiEndpoints
     {
         var get = await LokiParameters.ReaderAsync(context.Request);
         var nowNs = (time.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.Ticks) * 100;
-        if (!LokiParameters.TryParseTimestamp(get("end"), nowNs, out var endNs, out var error))
-        {
-            await WriteErrorAsync(context, error!);
-            return;
-        }
-
-        var lookback = options.DefaultLabelLookback.Ticks * 100;
-        if (get("since") is { } since && !LokiParameters.TryParseDuration(since, out lookback))
-        {
-            await WriteErrorAsync(context, $"cannot parse \"{since}\" to a valid duration");
-            return;
-        }
-
-        if (!LokiParameters.TryParseTimestamp(get("start"), endNs - lookback, out var startNs, out error))
+        if (!TryParseRange(get, nowNs, options.DefaultLabelLookback, out var startNs, out var endNs, out var error))
         {
             await WriteErrorAsync(context, error!);
             return;
@@ -198,6 +172,25 @@ public static partial class LokiEndpoints
         }
 
         await WriteJsonAsync(context, buffer);
+    }
+
+    /// <summary><c>end</c> (default now), then <c>start</c> (default <c>end - since</c>, <c>since</c> defaulting to the lookback).</summary>
+    private static bool TryParseRange(Func<string, string?> get, long nowNs, TimeSpan defaultLookback, out long startNs, out long endNs, out string? error)
+    {
+        startNs = 0;
+        if (!LokiParameters.TryParseTimestamp(get("end"), nowNs, out endNs, out error))
+        {
+            return false;
+        }
+
+        var lookback = defaultLookback.Ticks * 100;
+        if (get("since") is { } since && !LokiParameters.TryParseDuration(since, out lookback))
+        {
+            error = $"cannot parse \"{since}\" to a valid duration";
+            return false;
+        }
+
+        return LokiParameters.TryParseTimestamp(get("start"), endNs - lookback, out startNs, out error);
     }
 
     private static async Task WriteStreamsAsync(HttpContext context, IReadOnlyList<LogEntry> entries, bool categorize)
