@@ -2,10 +2,13 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
+
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+
 using TraceLink.Query.PromQL.Api;
 using TraceLink.Storage.Tsdb;
+
 using Xunit.Abstractions;
 
 namespace TraceLink.Query.Tests.Interop;
