@@ -1,4 +1,5 @@
 using TraceLink.Storage.Tsdb;
+
 using StoreHistogram = TraceLink.Storage.Tsdb.Histogram;
 
 namespace TraceLink.Query.RemoteRead;

@@ -1,9 +1,15 @@
 using System.Buffers.Binary;
+
 using Google.Protobuf;
+
 using Microsoft.AspNetCore.Http;
+
 using Prometheus;
+
 using Snappier;
+
 using TraceLink.Storage.Tsdb;
+
 using StoreHistogram = TraceLink.Storage.Tsdb.Histogram;
 using StoreLabel = TraceLink.Storage.Tsdb.Label;
 using StoreMatcher = TraceLink.Storage.Tsdb.LabelMatcher;

@@ -3,8 +3,11 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+
 using TraceLink.Storage.Tsdb;
+
 using Xunit.Abstractions;
+
 using MatchType = TraceLink.Storage.Tsdb.MatchType;
 
 namespace TraceLink.Server.Tests.Prometheus;

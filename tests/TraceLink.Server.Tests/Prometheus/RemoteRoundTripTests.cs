@@ -1,7 +1,11 @@
 using System.Net;
+
 using Google.Protobuf;
+
 using Prometheus;
+
 using TraceLink.Storage.Tsdb;
+
 using V2 = Io.Prometheus.Write.V2;
 
 namespace TraceLink.Server.Tests.Prometheus;

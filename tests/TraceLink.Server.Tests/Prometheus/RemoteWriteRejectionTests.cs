@@ -1,6 +1,9 @@
 using System.Net;
+
 using Google.Protobuf;
+
 using Prometheus;
+
 using TraceLink.Ingest.RemoteWrite;
 
 namespace TraceLink.Server.Tests.Prometheus;

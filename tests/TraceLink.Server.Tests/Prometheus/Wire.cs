@@ -1,7 +1,11 @@
 using System.Buffers.Binary;
+
 using Google.Protobuf;
+
 using Prometheus;
+
 using Snappier;
+
 using TraceLink.Storage.Tsdb;
 
 namespace TraceLink.Server.Tests.Prometheus;
