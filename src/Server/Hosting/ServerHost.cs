@@ -6,6 +6,7 @@ using TraceLink.Ingest.DerivedLogs;
 using TraceLink.Ingest.Otlp;
 using TraceLink.Ingest.RemoteWrite;
 using TraceLink.Ingest.SpanMetrics;
+using TraceLink.Query.Loki;
 using TraceLink.Query.PromQL.Api;
 using TraceLink.Query.RemoteRead;
 using TraceLink.Query.Tempo;
@@ -72,7 +73,7 @@ internal static partial class ServerHost
         var derivedLogs = new DerivedLogWriter(logs, new DerivedLogOptions(), meters);
         var ingestor = new TraceIngestor(spans, meters, [spanMetrics, derivedLogs]);
 
-        MapEndpoints(app, spans, traces, series, ingestor, options);
+        MapEndpoints(app, spans, traces, series, logs, ingestor, options);
         spanMetrics.Start();
 
         try
@@ -134,7 +135,7 @@ internal static partial class ServerHost
         }
     }
 
-    private static void MapEndpoints(WebApplication app, ISpanStore spans, ITraceReader traces, ISeriesStore series, TraceIngestor ingestor, CliOptions options)
+    private static void MapEndpoints(WebApplication app, ISpanStore spans, ITraceReader traces, ISeriesStore series, LogStore logs, TraceIngestor ingestor, CliOptions options)
     {
         var stopping = app.Lifetime.ApplicationStopping;
         app.MapGet("/-/healthy", () => Results.Text("TraceLink is Healthy.\n"));
@@ -147,6 +148,7 @@ internal static partial class ServerHost
         app.MapRemoteRead(series);
         app.MapPrometheusApi(series);
         app.MapTempoApi(spans, traces: traces);
+        app.MapLokiApi(logs);
         app.MapExplorer();
     }
 
