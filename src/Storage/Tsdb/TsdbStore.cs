@@ -437,12 +437,15 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
                 st.LastType = p.Type;
                 st.LastBits = BitConverter.DoubleToUInt64Bits(p.F);
                 st.LastHistogram = p.Histogram;
+                st.MaxTFromBatch = true;
                 continue;
             }
 
             if (p.T == st.MaxT)
             {
-                if (SameValue(st.LastType, st.LastBits, st.LastHistogram, p.Type, BitConverter.DoubleToUInt64Bits(p.F), p.Histogram))
+                // Prometheus checks a sample against committed data only; a second sample for the same timestamp
+                // within one batch loses to the first at commit, silently. Only a clash with stored data is an error.
+                if (st.MaxTFromBatch || SameValue(st.LastType, st.LastBits, st.LastHistogram, p.Type, BitConverter.DoubleToUInt64Bits(p.F), p.Histogram))
                 {
                     p.Skip = true;
                     continue;
@@ -1098,5 +1101,8 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
         public ulong LastBits { get; set; } = series?.LastFloatBits ?? 0;
 
         public object? LastHistogram { get; set; } = series?.LastHistogram;
+
+        /// <summary>Whether <see cref="MaxT"/> was set by a sample of the batch being validated.</summary>
+        public bool MaxTFromBatch { get; set; }
     }
 }

@@ -130,6 +130,9 @@ internal sealed partial class PromQLScriptRunner(IReadOnlyDictionary<string, str
                 ts += gap;
             }
 
+            // promqltest keys a load block's series by label hash, so a later line for the same series replaces the earlier.
+            var key = string.Join(',', labels.Select(l => l.Name + "=" + l.Value));
+            loaded.RemoveAll(l => string.Join(',', l.Labels.Select(x => x.Name + "=" + x.Value)) == key);
             loaded.Add((labels, samples));
         }
 
