@@ -27,17 +27,13 @@ public sealed class ExplorerBrowserTests : IClassFixture<ExplorerBrowserFixture>
     [Fact]
     public async Task Trace_page_shows_every_span_marks_the_error_shows_the_body_as_text_and_lists_the_log_lines()
     {
-        if (Unavailable())
+        await using var session = await OpenAsync(SampleTraces.Small);
+        if (session is null)
         {
             return;
         }
 
-        var traceId = SampleTraces.NewTraceId();
-        var hex = SampleTraces.Hex(traceId);
-        await _fixture.Backend.IngestAsync(SampleTraces.Small(traceId, DateTimeOffset.UtcNow));
-        await using var context = await NewContextAsync();
-        var page = await context.NewPageAsync();
-        var pageErrors = CollectPageErrors(page);
+        var (context, page, hex, pageErrors) = session;
         var transferred = await MeasureTransferAsync(context, page);
 
         await GotoUntilAsync(page, $"/trace/{hex}", ".span-row", SampleTraces.SmallSpanNames.Length);
@@ -80,17 +76,13 @@ public sealed class ExplorerBrowserTests : IClassFixture<ExplorerBrowserFixture>
     [Fact]
     public async Task Clicking_an_exemplar_on_the_services_page_opens_its_trace()
     {
-        if (Unavailable())
+        await using var session = await OpenAsync(SampleTraces.Small);
+        if (session is null)
         {
             return;
         }
 
-        var traceId = SampleTraces.NewTraceId();
-        var hex = SampleTraces.Hex(traceId);
-        await _fixture.Backend.IngestAsync(SampleTraces.Small(traceId, DateTimeOffset.UtcNow));
-        await using var context = await NewContextAsync();
-        var page = await context.NewPageAsync();
-        var pageErrors = CollectPageErrors(page);
+        var (_, page, hex, pageErrors) = session;
 
         var dot = page.Locator($"circle.exemplar[data-trace-id=\"{hex}\"]");
         await GotoUntilAsync(page, "/?range=15m", $"circle.exemplar[data-trace-id=\"{hex}\"]", 1);
@@ -107,17 +99,13 @@ public sealed class ExplorerBrowserTests : IClassFixture<ExplorerBrowserFixture>
     [Fact]
     public async Task Search_finds_the_trace_and_the_metrics_page_runs_a_query()
     {
-        if (Unavailable())
+        await using var session = await OpenAsync(SampleTraces.Small);
+        if (session is null)
         {
             return;
         }
 
-        var traceId = SampleTraces.NewTraceId();
-        var hex = SampleTraces.Hex(traceId);
-        await _fixture.Backend.IngestAsync(SampleTraces.Small(traceId, DateTimeOffset.UtcNow));
-        await using var context = await NewContextAsync();
-        var page = await context.NewPageAsync();
-        var pageErrors = CollectPageErrors(page);
+        var (_, page, hex, pageErrors) = session;
 
         await GotoUntilAsync(page, "/search?range=15m", $"#search-results a[href=\"/trace/{hex}\"]", 1);
         Assert.Equal("{}", await page.Locator("#search-form input[name=q]").InputValueAsync());
@@ -141,17 +129,14 @@ public sealed class ExplorerBrowserTests : IClassFixture<ExplorerBrowserFixture>
     [Fact]
     public async Task A_2000_span_trace_renders_every_row()
     {
-        if (Unavailable())
+        const int spans = 2000;
+        await using var session = await OpenAsync((id, now) => SampleTraces.Large(id, now, spans));
+        if (session is null)
         {
             return;
         }
 
-        const int spans = 2000;
-        var traceId = SampleTraces.NewTraceId();
-        var hex = SampleTraces.Hex(traceId);
-        await _fixture.Backend.IngestAsync(SampleTraces.Large(traceId, DateTimeOffset.UtcNow, spans));
-        await using var context = await NewContextAsync();
-        var page = await context.NewPageAsync();
+        var (_, page, hex, _) = session;
 
         // Warm the asset cache so the number below is the trace's own cost.
         await page.GotoAsync("/");
@@ -198,17 +183,28 @@ public sealed class ExplorerBrowserTests : IClassFixture<ExplorerBrowserFixture>
         return true;
     }
 
-    private Task<IBrowserContext> NewContextAsync() => _fixture.Browser!.NewContextAsync(new BrowserNewContextOptions
+    /// <summary>
+    /// Ingests a fresh trace built by <paramref name="build"/> and opens a page in a new browser context (cold
+    /// cache); null when the browser is unavailable.
+    /// </summary>
+    private async Task<Session?> OpenAsync(Func<byte[], DateTimeOffset, OpenTelemetry.Proto.Collector.Trace.V1.ExportTraceServiceRequest> build)
     {
-        BaseURL = _fixture.Backend.BaseAddress.ToString().TrimEnd('/'),
-        ViewportSize = new ViewportSize { Width = 1400, Height = 900 },
-    });
+        if (Unavailable())
+        {
+            return null;
+        }
 
-    private static List<string> CollectPageErrors(IPage page)
-    {
+        var traceId = SampleTraces.NewTraceId();
+        await _fixture.Backend.IngestAsync(build(traceId, DateTimeOffset.UtcNow));
+        var context = await _fixture.Browser!.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = _fixture.Backend.BaseAddress.ToString().TrimEnd('/'),
+            ViewportSize = new ViewportSize { Width = 1400, Height = 900 },
+        });
+        var page = await context.NewPageAsync();
         var errors = new List<string>();
         page.PageError += (_, message) => errors.Add(message);
-        return errors;
+        return new Session(context, page, SampleTraces.Hex(traceId), errors);
     }
 
     /// <summary>
@@ -256,5 +252,11 @@ public sealed class ExplorerBrowserTests : IClassFixture<ExplorerBrowserFixture>
         var path = Path.Combine(ExplorerBrowserFixture.ScreenshotDirectory(), name + ".png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
         _output.WriteLine($"Screenshot: {path}");
+    }
+
+    /// <summary>A browser context with one page, the trace it was opened for, and the page's uncaught errors.</summary>
+    private sealed record Session(IBrowserContext Context, IPage Page, string TraceId, List<string> PageErrors) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Context.DisposeAsync();
     }
 }
