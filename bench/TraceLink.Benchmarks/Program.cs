@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using TraceLink.Benchmarks.Load;
+using TraceLink.Benchmarks.Spans;
 
 namespace TraceLink.Benchmarks;
 
@@ -7,12 +8,16 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        if (args.Length > 0 && args[0] == "load-traces")
+        // Load tools run end to end and stop by themselves; everything else goes to BenchmarkDotNet.
+        switch (args.Length > 0 ? args[0] : string.Empty)
         {
-            return await TraceLoad.RunAsync(args[1..]);
+            case "load-traces":
+                return await TraceLoad.RunAsync(args[1..]);
+            case "spanstore-latency":
+                return await SpanStoreLatency.RunAsync(args);
+            default:
+                BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+                return 0;
         }
-
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
-        return 0;
     }
 }

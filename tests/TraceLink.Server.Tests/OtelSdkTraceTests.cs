@@ -15,8 +15,7 @@ namespace TraceLink.Server.Tests;
 /// A small app instrumented with the OpenTelemetry .NET SDK (OTLP/HTTP exporter) produces one trace
 /// across three services; the trace must come back from the Tempo API with every span and parent link.
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed in IAsyncLifetime.DisposeAsync.")]
-public sealed class OtelSdkTraceTests : IAsyncLifetime
+public sealed class OtelSdkTraceTests : IAsyncLifetime, IDisposable
 {
     private readonly string _data = Directory.CreateTempSubdirectory("tracelink-otel-").FullName;
     private ServerProcess _server = null!;
@@ -30,9 +29,10 @@ public sealed class OtelSdkTraceTests : IAsyncLifetime
         _trace = ProduceThreeServiceTrace(_server.BaseAddress);
     }
 
+    public void Dispose() => _http.Dispose();
+
     public async Task DisposeAsync()
     {
-        _http.Dispose();
         await _server.DisposeAsync();
         Directory.Delete(_data, recursive: true);
     }

@@ -7,8 +7,7 @@ using TraceLink.Server.Tests.Support;
 namespace TraceLink.Server.Tests;
 
 /// <summary>Bad input, health endpoints, self-metrics and the command line, against the real server process.</summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed in IAsyncLifetime.DisposeAsync.")]
-public sealed class ServerBasicsTests : IAsyncLifetime
+public sealed class ServerBasicsTests : IAsyncLifetime, IDisposable
 {
     private readonly string _data = Directory.CreateTempSubdirectory("tracelink-basics-").FullName;
     private ServerProcess _server = null!;
@@ -20,9 +19,10 @@ public sealed class ServerBasicsTests : IAsyncLifetime
         _http = new HttpClient { BaseAddress = _server.BaseAddress };
     }
 
+    public void Dispose() => _http.Dispose();
+
     public async Task DisposeAsync()
     {
-        _http.Dispose();
         await _server.DisposeAsync();
         Directory.Delete(_data, recursive: true);
     }

@@ -8,7 +8,7 @@ namespace TraceLink.Ingest.Otlp;
 
 /// <summary>
 /// The one path every span takes into storage, whether it came over OTLP/HTTP or from the in-process
-/// sensor: durable append, then the self-metrics.
+/// sensor: durable append, then the observers that derive metrics and logs, then the self-metrics.
 /// </summary>
 public sealed class TraceIngestor
 {
@@ -19,22 +19,50 @@ public sealed class TraceIngestor
     private readonly Counter<long> _spans;
     private readonly Counter<long> _bytes;
     private readonly Counter<long> _rejected;
+    private readonly Counter<long> _observerFailures;
+    private readonly ISpanBatchObserver[] _observers;
 
     /// <summary>Creates the ingestor over a store; instruments come from <paramref name="meterFactory"/>.</summary>
     public TraceIngestor(ISpanStore store, IMeterFactory meterFactory)
+        : this(store, meterFactory, [])
+    {
+    }
+
+    /// <summary>
+    /// Creates the ingestor over a store with observers (span metrics, derived logs) that see each batch
+    /// after it is durable, in the given order.
+    /// </summary>
+    public TraceIngestor(ISpanStore store, IMeterFactory meterFactory, IEnumerable<ISpanBatchObserver> observers)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
+        ArgumentNullException.ThrowIfNull(observers);
         _store = store;
+        _observers = [.. observers];
         var meter = meterFactory.Create(MeterName);
         _spans = meter.CreateCounter<long>("tracelink.ingest.spans", "{span}", "Spans stored durably.");
         _bytes = meter.CreateCounter<long>("tracelink.ingest.bytes", "By", "Request body bytes of accepted span batches.");
         _rejected = meter.CreateCounter<long>("tracelink.ingest.rejected_requests", "{request}", "Span batches rejected as malformed.");
+        _observerFailures = meter.CreateCounter<long>("tracelink.ingest.observer_failures", "{batch}", "Stored span batches an observer (span metrics, derived logs) failed to process.");
     }
 
     /// <summary>Stores the batch; completes once it is durable. Returns the number of spans stored.</summary>
     public async ValueTask<int> IngestAsync(ExportTraceServiceRequest request, int encodedBytes, CancellationToken cancellationToken)
     {
         var stored = await _store.AppendAsync(request, cancellationToken);
+        foreach (var observer in _observers)
+        {
+            try
+            {
+                await observer.OnStoredAsync(request, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The spans are durable already: a failed derivation must not turn the ack into an error
+                // that makes the client resend (and duplicate) the batch.
+                _observerFailures.Add(1);
+            }
+        }
+
         _spans.Add(stored);
         _bytes.Add(encodedBytes);
         return stored;

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using OpenTelemetry.Metrics;
 using TraceLink.Ingest.Otlp;
+using TraceLink.Query.Tempo;
 using TraceLink.Server.Cli;
 using TraceLink.Storage.Spans;
 
@@ -85,7 +86,7 @@ internal static partial class ServerHost
             : Results.Text("TraceLink is Ready.\n"));
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapOtlpTraces(ingestor, new OtlpOptions { MaxRequestBytes = options.MaxRequestBytes });
-        _ = spans;
+        app.MapTempoApi(spans);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "serving on {Address}")]

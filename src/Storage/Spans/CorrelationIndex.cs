@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
+
 using FASTER.core;
 
 namespace TraceLink.Storage.Spans;

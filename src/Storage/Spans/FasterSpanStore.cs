@@ -2,9 +2,13 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Diagnostics;
+
 using FASTER.core;
+
 using Google.Protobuf;
+
 using Microsoft.Extensions.Logging;
+
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Resource.V1;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+
 using FASTER.core;
 
 namespace TraceLink.Storage.Spans;
@@ -50,7 +51,7 @@ internal sealed unsafe class PostingFunctions : FunctionsBase<SpanByte, SpanByte
 
     public static int InitialCapacity(int count, int max)
     {
-        int wanted = Math.Max(count, 4);
+        int wanted = Math.Max(count, 1);
         int capacity = (int)Math.Min(System.Numerics.BitOperations.RoundUpToPowerOf2((uint)wanted), (uint)max);
         return capacity;
     }

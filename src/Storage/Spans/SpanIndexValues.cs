@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+
 using OpenTelemetry.Proto.Trace.V1;
 
 namespace TraceLink.Storage.Spans;

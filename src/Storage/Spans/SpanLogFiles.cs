@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+
 using Microsoft.Win32.SafeHandles;
 
 namespace TraceLink.Storage.Spans;

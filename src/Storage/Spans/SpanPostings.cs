@@ -1,9 +1,11 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
+
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Resource.V1;
 using OpenTelemetry.Proto.Trace.V1;
+
 using TraceLink.Protocol.Spans;
 
 namespace TraceLink.Storage.Spans;

@@ -71,9 +71,9 @@ public sealed class SpanStoreOptions
         RequirePowerOfTwo(IndexPageSize, nameof(IndexPageSize), 1L << 12);
         RequirePowerOfTwo(IndexMemorySize, nameof(IndexMemorySize), 2 * IndexPageSize);
         RequirePowerOfTwo(IndexSegmentSize, nameof(IndexSegmentSize), IndexPageSize);
-        if (MaxPostingsPerChunk < 4 || (8L + (16L * MaxPostingsPerChunk) + 256) > IndexPageSize)
+        if (MaxPostingsPerChunk < 1 || (8L + (16L * MaxPostingsPerChunk) + 256) > IndexPageSize)
         {
-            throw new ArgumentException($"SpanStore: MaxPostingsPerChunk must be at least 4 and a chunk (16 B per posting) must fit in IndexPageSize ({IndexPageSize} B).");
+            throw new ArgumentException($"SpanStore: MaxPostingsPerChunk must be positive and a chunk (16 B per posting) must fit in IndexPageSize ({IndexPageSize} B).");
         }
 
         if (MaxTagNames < 1 || MaxTagValuesPerName < 1 || MaxTagValueLength < 1)

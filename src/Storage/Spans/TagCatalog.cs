@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Text;
+
 using Google.Protobuf.Collections;
+
 using OpenTelemetry.Proto.Common.V1;
 
 namespace TraceLink.Storage.Spans;

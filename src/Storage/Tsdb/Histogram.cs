@@ -28,4 +28,36 @@ public sealed class Histogram
     public long[] NegativeBuckets { get; set; } = [];
     /// <summary>Upper bounds for custom-bucket histograms (schema -53).</summary>
     public double[] CustomValues { get; set; } = [];
+
+    /// <summary>Converts to a <see cref="FloatHistogram"/> with absolute bucket counts (Prometheus <c>Histogram.ToFloat</c>).</summary>
+    public FloatHistogram ToFloat()
+    {
+        return new FloatHistogram
+        {
+            CounterResetHint = CounterResetHint,
+            Schema = Schema,
+            ZeroThreshold = ZeroThreshold,
+            ZeroCount = ZeroCount,
+            Count = Count,
+            Sum = Sum,
+            PositiveSpans = PositiveSpans,
+            NegativeSpans = NegativeSpans,
+            PositiveBuckets = Absolute(PositiveBuckets),
+            NegativeBuckets = Absolute(NegativeBuckets),
+            CustomValues = CustomValues,
+        };
+    }
+
+    private static double[] Absolute(long[] deltas)
+    {
+        var result = new double[deltas.Length];
+        long current = 0;
+        for (int i = 0; i < deltas.Length; i++)
+        {
+            current += deltas[i];
+            result[i] = current;
+        }
+
+        return result;
+    }
 }

@@ -45,7 +45,7 @@ public sealed class CommandLineTests
         Assert.Null(options);
         Assert.False(help);
         Assert.StartsWith(expectedStart, error);
-        Assert.DoesNotContain('\n', error!);
+        Assert.DoesNotContain("\n", error!, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using Google.Protobuf;
+
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Trace.V1;
+
 using TraceLink.Storage.Spans;
 
 namespace TraceLink.Storage.Tests.Spans;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+
 using TraceLink.Storage.Spans;
 
 namespace TraceLink.Storage.Tests.Spans;

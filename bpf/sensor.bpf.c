@@ -1,0 +1,551 @@
+/* sensor.bpf.c - TraceLink's socket and TLS sensor.
+ *
+ * Syscall tracepoints (read/write family, accept4, connect, close) and libssl uprobes turn
+ * every TCP send/receive of a traced process into one ring-buffer record: a fixed header
+ * (struct event, mirrored by src/Sensor/Native/EventHeader.cs) followed by up to
+ * capture_bytes of payload. Arguments are stashed at sys_enter keyed by pid_tgid and the
+ * record is built at sys_exit, when the byte count is known.
+ * No vmlinux.h, no libbpf headers: see mini_bpf.h; every kernel struct below is relocated
+ * against /sys/kernel/btf/vmlinux at load time (CO-RE). */
+#include "mini_bpf.h"
+
+#define MAX_PAYLOAD 4096 /* compile-time ceiling of config.capture_bytes; a power of two */
+#define MAX_IOV     8    /* iovecs walked per readv/writev/recvmsg/sendmsg */
+
+/* ---- minimal kernel struct shapes; CO-RE relocates every field ---- */
+struct inode        { __u16 i_mode; } CORE;
+struct file         { void *private_data; struct inode *f_inode; } CORE;
+struct fdtable      { unsigned int max_fds; struct file **fd; } CORE;
+struct files_struct { struct fdtable *fdt; } CORE;
+struct task_struct  { struct files_struct *files; } CORE;
+struct sock;
+struct socket       { short type; struct sock *sk; } CORE;
+struct in6_addr     { __u8 u6_addr8[16]; };
+/* the kernel nests these in anonymous unions/structs; libbpf matches by name */
+struct sock_common  { __be32 skc_daddr; __be32 skc_rcv_saddr;
+                      __be16 skc_dport; __u16 skc_num;
+                      unsigned short skc_family;
+                      struct in6_addr skc_v6_daddr; struct in6_addr skc_v6_rcv_saddr; } CORE;
+struct sock         { struct sock_common __sk_common; __u16 sk_protocol; } CORE;
+struct tcp_sock     { __u32 write_seq; __u32 copied_seq; } CORE;
+
+/* ---- user-space ABI structs (stable uapi layouts, read with probe_read_user) ---- */
+struct iovec_u   { __u64 base; __u64 len; };
+struct msghdr_u  { __u64 name; __u32 namelen; __u32 pad; __u64 iov; __u64 iovlen; };
+/* struct mmsghdr is { struct user_msghdr msg_hdr (56 bytes); unsigned int msg_len; } */
+#define MMSG_LEN_OFFSET 56
+
+/* ---- tracepoint record layouts (tracing/events/syscalls/<name>/format) ---- */
+struct tp_enter { __u64 common; __s32 nr; __u32 pad; __u64 args[6]; };
+struct tp_exit  { __u64 common; __s32 nr; __u32 pad; __s64 ret; };
+
+/* x86-64 user pt_regs as the uprobe context (uapi layout, not relocated) */
+struct pt_regs {
+    unsigned long r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8;
+    unsigned long rax, rcx, rdx, rsi, rdi, orig_rax, rip, cs, eflags, rsp, ss;
+};
+
+#define S_IFMT      0170000
+#define S_IFSOCK    0140000
+#define AF_INET     2
+#define AF_INET6    10
+#define SOCK_STREAM 1
+#define IPPROTO_TCP 6
+#define MSG_PEEK    2
+#define EINPROGRESS 115
+
+enum { EV_DATA = 1, EV_CONNECT = 2, EV_ACCEPT = 3, EV_CLOSE = 4, EV_SSL = 5 };
+enum { DIR_EGRESS = 0, DIR_INGRESS = 1 };
+enum { BUF_PLAIN = 0, BUF_IOV = 1, BUF_MSG = 2, BUF_MMSG = 3, BUF_NONE = 4 };
+/* syscall ids reported in event.source (documentation for humans and tests) */
+enum { SC_READ = 0, SC_WRITE, SC_READV, SC_WRITEV, SC_RECVFROM, SC_SENDTO, SC_RECVMSG,
+       SC_SENDMSG, SC_RECVMMSG, SC_SENDMMSG, SC_ACCEPT4, SC_CONNECT, SC_CLOSE,
+       SC_SSL_READ, SC_SSL_WRITE };
+
+struct config {                /* array map "config", key 0; written by the loader */
+    __u32 capture_bytes;       /* payload bytes copied per record, <= MAX_PAYLOAD */
+    __u32 filter_pid;          /* nonzero: only tgids in map filter_pids */
+    __u32 filter_comm;         /* nonzero: only comms in map filter_comms */
+    __u32 filter_port;         /* nonzero: only sockets with a local or remote port in filter_ports */
+    __u64 wakeup_bytes;        /* wake the reader only when this much data is pending */
+    __u32 self_tgid;           /* never trace this process (the sensor's own exports) */
+    __u32 pad;
+};
+
+struct event {                 /* header: must match src/Sensor/Native/EventHeader.cs (112 bytes) */
+    __u64 ts_enter;            /* CLOCK_MONOTONIC ns at sys_enter / uprobe entry */
+    __u64 ts_exit;             /* at sys_exit / uretprobe */
+    __u64 sock;                /* struct sock * (connection identity) or SSL * for EV_SSL */
+    __u32 pid, tid;
+    __u32 fd;
+    __u32 seq;                 /* TCP sequence of the first byte of this record */
+    __s64 ret;                 /* bytes transferred */
+    __u32 captured;            /* payload bytes that follow the header */
+    __u8  kind, direction;
+    __u16 family;
+    __u16 lport, rport;        /* host byte order */
+    __u32 source;              /* SC_* */
+    __u8  laddr[16], raddr[16]; /* network byte order; IPv4 in the first 4 bytes */
+    char  comm[16];
+    __u8  data[2 * MAX_PAYLOAD]; /* scratch; only `captured` bytes are sent */
+};
+#define EVENT_HEADER_SIZE 112
+/* the C# mirror (EventHeader.cs) and its layout test use these same numbers */
+_Static_assert(__builtin_offsetof(struct event, data) == EVENT_HEADER_SIZE, "event header size");
+_Static_assert(__builtin_offsetof(struct event, seq) == 36, "event.seq offset");
+_Static_assert(__builtin_offsetof(struct event, ret) == 40, "event.ret offset");
+_Static_assert(__builtin_offsetof(struct event, kind) == 52, "event.kind offset");
+_Static_assert(__builtin_offsetof(struct event, lport) == 56, "event.lport offset");
+_Static_assert(__builtin_offsetof(struct event, source) == 60, "event.source offset");
+_Static_assert(__builtin_offsetof(struct event, laddr) == 64, "event.laddr offset");
+_Static_assert(__builtin_offsetof(struct event, comm) == 96, "event.comm offset");
+_Static_assert(sizeof(struct config) == 32, "config size");
+
+struct pending {               /* per-thread state between enter and exit */
+    __u64 ts;
+    __u64 sk;
+    __u64 buf;
+    __u64 count;               /* iovcnt for vectors */
+    __u32 fd;
+    __u8  buf_kind, direction;
+    __u16 source;
+    __u32 seq;                 /* write_seq / copied_seq at entry */
+    __u32 pad;
+    __u64 extra;               /* SSL_*_ex: size_t *written/readbytes */
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_RINGBUF);
+    __uint(max_entries, 8 * 1024 * 1024); /* the loader may resize before load */
+} events SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 16384);
+    __type(key, __u64);
+    __type(value, struct pending);
+} active SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 16384);
+    __type(key, __u64);
+    __type(value, struct pending);
+} ssl_active SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct event);
+} scratch SEC(".maps");
+
+/* 0: records lost because the ring buffer was full, 1: records submitted */
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 2);
+    __type(key, __u32);
+    __type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct config);
+} config SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 1024);
+    __type(key, __u32);
+    __type(value, __u8);
+} filter_pids SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 256);
+    __type(key, char[16]);
+    __type(value, __u8);
+} filter_comms SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 1024);
+    __type(key, __u16);
+    __type(value, __u8);
+} filter_ports SEC(".maps");
+
+static __always_inline struct config *get_config(void)
+{
+    __u32 zero = 0;
+    return bpf_map_lookup_elem(&config, &zero);
+}
+
+static __always_inline void count(__u32 idx)
+{
+    __u64 *v = bpf_map_lookup_elem(&counters, &idx);
+    if (v) __sync_fetch_and_add(v, 1);
+}
+
+/* pid and comm filters: cheap, checked before any kernel pointer walk */
+static __always_inline bool task_wanted(struct config *c, __u32 tgid)
+{
+    if (tgid == c->self_tgid) return false;
+    if (c->filter_pid && !bpf_map_lookup_elem(&filter_pids, &tgid)) return false;
+    if (c->filter_comm) {
+        char comm[16] = {};
+        bpf_get_current_comm(comm, sizeof(comm));
+        if (!bpf_map_lookup_elem(&filter_comms, comm)) return false;
+    }
+    return true;
+}
+
+/* fd -> struct sock * if the fd is a TCP (v4/v6) socket, else 0 */
+static __always_inline struct sock *tcp_sock_of_fd(__u32 fd)
+{
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+    struct files_struct *files = 0;
+    struct fdtable *fdt = 0;
+    struct file **fdarr = 0;
+    struct file *f = 0;
+    struct inode *ino = 0;
+    __u16 mode = 0;
+    unsigned int max = 0;
+    struct socket *sock = 0;
+    struct sock *sk = 0;
+    short stype = 0;
+    __u16 proto = 0, family = 0;
+
+    KREAD(files, task->files);
+    if (!files) return 0;
+    KREAD(fdt, files->fdt);
+    if (!fdt) return 0;
+    KREAD(max, fdt->max_fds);
+    if (fd >= max) return 0;
+    KREAD(fdarr, fdt->fd);
+    if (!fdarr) return 0;
+    bpf_probe_read_kernel(&f, sizeof(f), &fdarr[fd]);
+    if (!f) return 0;
+    KREAD(ino, f->f_inode);
+    if (!ino) return 0;
+    KREAD(mode, ino->i_mode);
+    if ((mode & S_IFMT) != S_IFSOCK) return 0;     /* files, pipes, ttys */
+    KREAD(sock, f->private_data);                   /* struct socket * */
+    if (!sock) return 0;
+    KREAD(stype, sock->type);
+    if (stype != SOCK_STREAM) return 0;
+    KREAD(sk, sock->sk);
+    if (!sk) return 0;
+    KREAD(proto, sk->sk_protocol);
+    KREAD(family, sk->__sk_common.skc_family);
+    if (proto != IPPROTO_TCP || (family != AF_INET && family != AF_INET6)) return 0;
+    return sk;
+}
+
+static __always_inline bool port_wanted(struct config *c, struct sock *sk)
+{
+    if (!c->filter_port) return true;
+    __u16 lport = 0, rport = 0;
+    KREAD(lport, sk->__sk_common.skc_num);
+    KREAD(rport, sk->__sk_common.skc_dport);
+    rport = (__u16)((rport >> 8) | (rport << 8));
+    return bpf_map_lookup_elem(&filter_ports, &lport) || bpf_map_lookup_elem(&filter_ports, &rport);
+}
+
+static __always_inline void fill_tuple(struct event *e, struct sock *sk)
+{
+    __u16 family = 0, dport = 0;
+    KREAD(family, sk->__sk_common.skc_family);
+    e->family = family;
+    KREAD(e->lport, sk->__sk_common.skc_num);
+    KREAD(dport, sk->__sk_common.skc_dport);
+    e->rport = (__u16)((dport >> 8) | (dport << 8));
+    __builtin_memset(e->laddr, 0, sizeof(e->laddr));
+    __builtin_memset(e->raddr, 0, sizeof(e->raddr));
+    if (family == AF_INET) {
+        KREAD(*(__u32 *)e->laddr, sk->__sk_common.skc_rcv_saddr);
+        KREAD(*(__u32 *)e->raddr, sk->__sk_common.skc_daddr);
+    } else {
+        KREAD(e->laddr, sk->__sk_common.skc_v6_rcv_saddr);
+        KREAD(e->raddr, sk->__sk_common.skc_v6_daddr);
+    }
+}
+
+static __always_inline struct event *new_event(__u8 kind, __u64 id)
+{
+    __u32 zero = 0;
+    struct event *e = bpf_map_lookup_elem(&scratch, &zero);
+    if (!e) return 0;
+    e->kind = kind;
+    e->pid = id >> 32;
+    e->tid = (__u32)id;
+    e->captured = 0;
+    e->seq = 0;
+    e->fd = 0;
+    e->sock = 0;
+    e->family = 0;
+    e->lport = 0;
+    e->rport = 0;
+    e->ret = 0;
+    bpf_get_current_comm(e->comm, sizeof(e->comm));
+    return e;
+}
+
+static __always_inline void submit(struct event *e, struct config *c)
+{
+    __u64 size = EVENT_HEADER_SIZE + (__u64)e->captured;
+    if (size > EVENT_HEADER_SIZE + MAX_PAYLOAD) size = EVENT_HEADER_SIZE + MAX_PAYLOAD;
+    BARRIER_VAR(size);
+    if (size > EVENT_HEADER_SIZE + MAX_PAYLOAD) return;
+    /* batched wake-ups: the reader also polls on a short timeout, so a quiet ring is
+     * drained without a wake-up per record */
+    __u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= c->wakeup_bytes
+        ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+    if (bpf_ringbuf_output(&events, e, size, flags) != 0) count(0);
+    else count(1);
+}
+
+/* copies min(total, cap) bytes from one user buffer */
+static __always_inline __u32 copy_plain(struct event *e, __u64 src, __u64 total)
+{
+    __u64 n = total;
+    if (n > MAX_PAYLOAD) n = MAX_PAYLOAD;
+    BARRIER_VAR(n);
+    if (n > MAX_PAYLOAD) return 0;
+    if (bpf_probe_read_user(e->data, n, (const void *)src) != 0) return 0;
+    return (__u32)n;
+}
+
+/* copies the first `total` bytes spread over an iovec array */
+static __always_inline __u32 copy_iov(struct event *e, __u64 iovp, __u64 iovcnt, __u64 total)
+{
+    __u64 off = 0;
+    if (total > MAX_PAYLOAD) total = MAX_PAYLOAD;
+#pragma unroll
+    for (int i = 0; i < MAX_IOV; i++) {
+        if (i >= iovcnt || off >= total) break;
+        struct iovec_u iov = {};
+        if (bpf_probe_read_user(&iov, sizeof(iov), (const void *)(iovp + i * sizeof(iov))) != 0) break;
+        __u64 n = iov.len;
+        __u64 left = total - off;
+        if (n > left) n = left;
+        if (n > MAX_PAYLOAD) n = MAX_PAYLOAD;
+        BARRIER_VAR(n);
+        if (n > MAX_PAYLOAD) break;
+        __u64 o = off & (MAX_PAYLOAD - 1);
+        if (bpf_probe_read_user(e->data + o, n, (const void *)iov.base) != 0) break;
+        off += n;
+    }
+    return (__u32)off;
+}
+
+static __always_inline int on_enter(struct tp_enter *ctx, __u8 buf_kind, __u8 direction, __u16 source,
+                                    __u64 flags)
+{
+    struct config *c = get_config();
+    if (!c) return 0;
+    __u64 id = bpf_get_current_pid_tgid();
+    if (!task_wanted(c, id >> 32)) return 0;
+    if (direction == DIR_INGRESS && (flags & MSG_PEEK)) return 0; /* the bytes will be read again */
+    __u32 fd = (__u32)ctx->args[0];
+    struct sock *sk = tcp_sock_of_fd(fd);
+    if (!sk || !port_wanted(c, sk)) return 0;
+
+    struct pending p = {};
+    p.ts = bpf_ktime_get_ns();
+    p.sk = (__u64)sk;
+    p.fd = fd;
+    p.buf = ctx->args[1];
+    p.count = ctx->args[2];
+    p.buf_kind = buf_kind;
+    p.direction = direction;
+    p.source = source;
+    /* the sequence of the first byte is read at entry: at exit copied_seq may also count a FIN */
+    if (direction == DIR_EGRESS) KREAD(p.seq, ((struct tcp_sock *)sk)->write_seq);
+    else KREAD(p.seq, ((struct tcp_sock *)sk)->copied_seq);
+    bpf_map_update_elem(&active, &id, &p, BPF_ANY);
+    return 0;
+}
+
+static __always_inline int on_exit(struct tp_exit *ctx)
+{
+    __u64 id = bpf_get_current_pid_tgid();
+    struct pending *pp = bpf_map_lookup_elem(&active, &id);
+    if (!pp) return 0;
+    struct pending p = *pp;
+    bpf_map_delete_elem(&active, &id);
+    struct config *c = get_config();
+    if (!c) return 0;
+    __s64 ret = ctx->ret;
+    struct sock *sk = (struct sock *)p.sk;
+
+    if (p.source == SC_CONNECT || p.source == SC_ACCEPT4) {
+        if (p.source == SC_CONNECT && ret != 0 && ret != -EINPROGRESS) return 0;
+        if (p.source == SC_ACCEPT4) {
+            if (ret < 0) return 0;
+            sk = tcp_sock_of_fd((__u32)ret);
+            if (!sk || !port_wanted(c, sk)) return 0;
+            p.fd = (__u32)ret;
+        }
+        struct event *e = new_event(p.source == SC_CONNECT ? EV_CONNECT : EV_ACCEPT, id);
+        if (!e) return 0;
+        e->ts_enter = p.ts;
+        e->ts_exit = bpf_ktime_get_ns();
+        e->sock = (__u64)sk;
+        e->fd = p.fd;
+        e->ret = ret;
+        e->source = p.source;
+        e->direction = p.source == SC_CONNECT ? DIR_EGRESS : DIR_INGRESS;
+        fill_tuple(e, sk);
+        submit(e, c);
+        return 0;
+    }
+
+    if (ret <= 0) return 0;
+    __u64 bytes = (__u64)ret;
+    __u64 buf = p.buf, iovcnt = p.count;
+    __u8 kind = p.buf_kind;
+    if (kind == BUF_MMSG) {
+        /* ret is a message count: take the first message only (TCP callers use one) */
+        __u32 len = 0;
+        bpf_probe_read_user(&len, sizeof(len), (const void *)(buf + MMSG_LEN_OFFSET));
+        bytes = len;
+        kind = BUF_MSG;
+        if (bytes == 0) return 0;
+    }
+    if (kind == BUF_MSG) {
+        struct msghdr_u m = {};
+        if (bpf_probe_read_user(&m, sizeof(m), (const void *)buf) != 0) return 0;
+        buf = m.iov;
+        iovcnt = m.iovlen;
+        kind = BUF_IOV;
+    }
+
+    struct event *e = new_event(EV_DATA, id);
+    if (!e) return 0;
+    e->ts_enter = p.ts;
+    e->ts_exit = bpf_ktime_get_ns();
+    e->sock = p.sk;
+    e->fd = p.fd;
+    e->ret = (__s64)bytes;
+    e->direction = p.direction;
+    e->source = p.source;
+    fill_tuple(e, sk);
+    e->seq = p.seq;
+
+    __u64 cap = c->capture_bytes;
+    if (cap > bytes) cap = bytes;
+    if (kind == BUF_PLAIN) e->captured = copy_plain(e, buf, cap);
+    else e->captured = copy_iov(e, buf, iovcnt, cap);
+    submit(e, c);
+    return 0;
+}
+
+#define TP(name, bufkind, dir, src, flagsarg)                                   \
+SEC("tracepoint/syscalls/sys_enter_" #name)                                      \
+int enter_##name(struct tp_enter *ctx)                                           \
+{ return on_enter(ctx, bufkind, dir, src, flagsarg); }                           \
+SEC("tracepoint/syscalls/sys_exit_" #name)                                       \
+int exit_##name(struct tp_exit *ctx) { return on_exit(ctx); }
+
+TP(read,     BUF_PLAIN, DIR_INGRESS, SC_READ,     0)
+TP(write,    BUF_PLAIN, DIR_EGRESS,  SC_WRITE,    0)
+TP(readv,    BUF_IOV,   DIR_INGRESS, SC_READV,    0)
+TP(writev,   BUF_IOV,   DIR_EGRESS,  SC_WRITEV,   0)
+TP(recvfrom, BUF_PLAIN, DIR_INGRESS, SC_RECVFROM, ctx->args[3])
+TP(sendto,   BUF_PLAIN, DIR_EGRESS,  SC_SENDTO,   0)
+TP(recvmsg,  BUF_MSG,   DIR_INGRESS, SC_RECVMSG,  ctx->args[2])
+TP(sendmsg,  BUF_MSG,   DIR_EGRESS,  SC_SENDMSG,  0)
+TP(recvmmsg, BUF_MMSG,  DIR_INGRESS, SC_RECVMMSG, ctx->args[3])
+TP(sendmmsg, BUF_MMSG,  DIR_EGRESS,  SC_SENDMMSG, 0)
+TP(accept4,  BUF_NONE,  DIR_INGRESS, SC_ACCEPT4,  0)
+TP(connect,  BUF_NONE,  DIR_EGRESS,  SC_CONNECT,  0)
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int enter_close(struct tp_enter *ctx)
+{
+    struct config *c = get_config();
+    if (!c) return 0;
+    __u64 id = bpf_get_current_pid_tgid();
+    if (!task_wanted(c, id >> 32)) return 0;
+    __u32 fd = (__u32)ctx->args[0];
+    struct sock *sk = tcp_sock_of_fd(fd);
+    if (!sk || !port_wanted(c, sk)) return 0;
+    struct event *e = new_event(EV_CLOSE, id);
+    if (!e) return 0;
+    e->ts_enter = e->ts_exit = bpf_ktime_get_ns();
+    e->sock = (__u64)sk;
+    e->fd = fd;
+    e->source = SC_CLOSE;
+    fill_tuple(e, sk);
+    submit(e, c);
+    return 0;
+}
+
+/* ---- libssl: plaintext at SSL_read/SSL_write (and the _ex variants servers use) ---- */
+
+static __always_inline int ssl_enter(struct pt_regs *regs, __u8 direction, __u16 source, bool ex)
+{
+    struct config *c = get_config();
+    if (!c) return 0;
+    __u64 id = bpf_get_current_pid_tgid();
+    if (!task_wanted(c, id >> 32)) return 0;
+    struct pending p = {};
+    p.ts = bpf_ktime_get_ns();
+    p.sk = regs->rdi;          /* SSL * */
+    p.buf = regs->rsi;
+    p.count = regs->rdx;
+    p.direction = direction;
+    p.source = source;
+    p.extra = ex ? regs->rcx : 0;
+    bpf_map_update_elem(&ssl_active, &id, &p, BPF_ANY);
+    return 0;
+}
+
+static __always_inline int ssl_exit(struct pt_regs *regs)
+{
+    __u64 id = bpf_get_current_pid_tgid();
+    struct pending *pp = bpf_map_lookup_elem(&ssl_active, &id);
+    if (!pp) return 0;
+    struct pending p = *pp;
+    bpf_map_delete_elem(&ssl_active, &id);
+    struct config *c = get_config();
+    if (!c) return 0;
+    __s64 rc = (__s32)regs->rax;
+    if (rc <= 0) return 0;
+    __u64 bytes = (__u64)rc;
+    if (p.extra) {             /* _ex: returns 1, the count is in *written / *readbytes */
+        bytes = 0;
+        bpf_probe_read_user(&bytes, sizeof(bytes), (const void *)p.extra);
+        if (bytes == 0) return 0;
+    }
+    struct event *e = new_event(EV_SSL, id);
+    if (!e) return 0;
+    e->ts_enter = p.ts;
+    e->ts_exit = bpf_ktime_get_ns();
+    e->sock = p.sk;
+    e->ret = (__s64)bytes;
+    e->direction = p.direction;
+    e->source = p.source;
+    __builtin_memset(e->laddr, 0, sizeof(e->laddr));
+    __builtin_memset(e->raddr, 0, sizeof(e->raddr));
+    __u64 cap = c->capture_bytes;
+    if (cap > bytes) cap = bytes;
+    e->captured = copy_plain(e, p.buf, cap);
+    submit(e, c);
+    return 0;
+}
+
+SEC("uprobe")
+int ssl_read_enter(struct pt_regs *regs) { return ssl_enter(regs, DIR_INGRESS, SC_SSL_READ, false); }
+SEC("uprobe")
+int ssl_read_ex_enter(struct pt_regs *regs) { return ssl_enter(regs, DIR_INGRESS, SC_SSL_READ, true); }
+SEC("uprobe")
+int ssl_write_enter(struct pt_regs *regs) { return ssl_enter(regs, DIR_EGRESS, SC_SSL_WRITE, false); }
+SEC("uprobe")
+int ssl_write_ex_enter(struct pt_regs *regs) { return ssl_enter(regs, DIR_EGRESS, SC_SSL_WRITE, true); }
+SEC("uretprobe")
+int ssl_return(struct pt_regs *regs) { return ssl_exit(regs); }
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,374 @@
+using System.Diagnostics.Metrics;
+
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+using OpenTelemetry.Proto.Collector.Trace.V1;
+using OpenTelemetry.Proto.Trace.V1;
+
+using TraceLink.Protocol.Spans;
+using TraceLink.Storage.Tsdb;
+
+namespace TraceLink.Ingest.SpanMetrics;
+
+/// <summary>
+/// Derives RED metrics from stored spans, as the OpenTelemetry Collector's spanmetrics connector does:
+/// <c>traces_spanmetrics_calls_total</c> and the native histogram <c>traces_spanmetrics_duration_seconds</c>
+/// keyed by service, span name, kind, status and configured dimensions. State is cumulative and in memory
+/// (bounded by the cardinality limit); every flush interval it is written to the TSDB with trace-id exemplars.
+/// </summary>
+public sealed partial class SpanMetricsConnector : ISpanBatchObserver, IAsyncDisposable
+{
+    /// <summary>Name of the meter carrying the connector's self-metrics.</summary>
+    public const string MeterName = "TraceLink.SpanMetrics";
+
+    private static readonly string[] KindNames =
+    [
+        "SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER", "SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER",
+    ];
+
+    private static readonly string[] StatusNames = ["STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"];
+
+    private readonly ISeriesStore _store;
+    private readonly SpanMetricsOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly string _callsName;
+    private readonly string _durationName;
+    private readonly string[] _dimensionKeys;
+    private readonly string?[] _dimensionDefaults;
+    private readonly string[] _dimensionLabels;
+    private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _flushGate = new(1, 1);
+    private readonly Dictionary<SeriesKey, SeriesState> _series = new(SeriesKeyComparer.Instance);
+    private readonly Dictionary<SeriesKey, SeriesState>.AlternateLookup<SeriesProbe> _lookup;
+    private readonly SeriesState _overflow;
+    private readonly Counter<long> _overflowUpdates;
+    private readonly Counter<long> _spans;
+    private readonly Counter<long> _flushFailures;
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loop;
+    private long _lastFlushMs = long.MinValue;
+
+    /// <summary>Creates the connector writing to <paramref name="store"/>; call <see cref="Start"/> to flush periodically.</summary>
+    public SpanMetricsConnector(ISeriesStore store, SpanMetricsOptions options, IMeterFactory meterFactory, TimeProvider? timeProvider = null, ILogger<SpanMetricsConnector>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        options.Validate();
+        _store = store;
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _callsName = options.Namespace + "_calls_total";
+        _durationName = options.Namespace + "_duration_seconds";
+        var dimensions = options.Dimensions;
+        _dimensionKeys = new string[dimensions.Count];
+        _dimensionDefaults = new string?[dimensions.Count];
+        _dimensionLabels = new string[dimensions.Count];
+        for (var i = 0; i < dimensions.Count; i++)
+        {
+            _dimensionKeys[i] = dimensions[i].Name;
+            _dimensionDefaults[i] = dimensions[i].Default;
+            _dimensionLabels[i] = SanitizeLabelName(dimensions[i].Name);
+        }
+
+        _lookup = _series.GetAlternateLookup<SeriesProbe>();
+        var overflowLabel = new Label("otel_metric_overflow", "true");
+        _overflow = new SeriesState(
+            [new Label("__name__", _callsName), overflowLabel],
+            [new Label("__name__", _durationName), overflowLabel],
+            options.InitialSchema,
+            options.MaxBuckets,
+            options.MaxExemplarsPerSeries);
+
+        var meter = meterFactory.Create(MeterName);
+        _spans = meter.CreateCounter<long>("tracelink.spanmetrics.spans", "{span}", "Spans aggregated into span metrics.");
+        _overflowUpdates = meter.CreateCounter<long>("tracelink.spanmetrics.overflow_updates", "{span}", "Spans aggregated into the otel_metric_overflow series because the cardinality limit was reached.");
+        _flushFailures = meter.CreateCounter<long>("tracelink.spanmetrics.flush_failures", "{flush}", "Flushes of span metrics to the TSDB that failed (retried at the next interval).");
+        meter.CreateObservableGauge("tracelink.spanmetrics.series", () => SeriesCount, "{series}", "Distinct label sets held by the span-metrics connector, excluding overflow.");
+    }
+
+    /// <summary>Distinct label sets held in memory, excluding the overflow series.</summary>
+    public int SeriesCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _series.Count;
+            }
+        }
+    }
+
+    /// <summary>Starts the periodic flush; safe to call once.</summary>
+    public void Start()
+    {
+        if (_loop is not null)
+        {
+            throw new InvalidOperationException("span metrics connector already started");
+        }
+
+        _loop = Task.Run(() => RunAsync(_stop.Token));
+    }
+
+    /// <inheritdoc />
+    public ValueTask OnStoredAsync(ExportTraceServiceRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var count = 0;
+        var overflowed = 0;
+        // One scratch array per batch, not per span.
+        var dimensions = new string?[_dimensionKeys.Length];
+        lock (_gate)
+        {
+            foreach (var resourceSpans in request.ResourceSpans)
+            {
+                var resourceAttributes = resourceSpans.Resource?.Attributes;
+                var service = resourceAttributes is not null && SpanAttributeReader.TryGet(resourceAttributes, SpanAttributeNames.ServiceName, out var name)
+                    ? name
+                    : "unknown_service";
+                foreach (var scopeSpans in resourceSpans.ScopeSpans)
+                {
+                    foreach (var span in scopeSpans.Spans)
+                    {
+                        count++;
+                        if (!Record(service, span, resourceAttributes, dimensions))
+                        {
+                            overflowed++;
+                        }
+                    }
+                }
+            }
+        }
+
+        _spans.Add(count);
+        if (overflowed > 0)
+        {
+            _overflowUpdates.Add(overflowed);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Writes the current cumulative value of every series (and this interval's exemplars) to the TSDB in one
+    /// batch, timestamped now. Called by the periodic loop; public so shutdown and tests can force a flush.
+    /// </summary>
+    public async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        await _flushGate.WaitAsync(cancellationToken);
+        try
+        {
+            var appender = _store.Appender();
+            var candidates = new List<ExemplarCandidate>();
+            lock (_gate)
+            {
+                var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+                // Sample timestamps of a series must increase even if the clock did not move between flushes.
+                now = Math.Max(now, _lastFlushMs + 1);
+                _lastFlushMs = now;
+                foreach (var state in _series.Values)
+                {
+                    AppendSeries(appender, state, now, candidates);
+                }
+
+                if (_overflow.Duration.Count > 0)
+                {
+                    AppendSeries(appender, _overflow, now, candidates);
+                }
+            }
+
+            await appender.CommitAsync(cancellationToken);
+        }
+        finally
+        {
+            _flushGate.Release();
+        }
+    }
+
+    /// <summary>Stops the periodic flush and writes a last batch.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(false);
+        }
+
+        try
+        {
+            await FlushAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogFlushFailed(_logger, ex);
+        }
+
+        _stop.Dispose();
+        _flushGate.Dispose();
+    }
+
+    private bool Record(string service, Span span, Google.Protobuf.Collections.RepeatedField<OpenTelemetry.Proto.Common.V1.KeyValue>? resourceAttributes, Span<string?> dimensions)
+    {
+        for (var i = 0; i < _dimensionKeys.Length; i++)
+        {
+            dimensions[i] = SpanAttributeReader.TryGet(span.Attributes, resourceAttributes, _dimensionKeys[i], out var value) ? value : _dimensionDefaults[i];
+        }
+
+        var kind = (int)span.Kind;
+        if ((uint)kind >= (uint)KindNames.Length)
+        {
+            kind = 0;
+        }
+
+        var status = (int)(span.Status?.Code ?? Status.Types.StatusCode.Unset);
+        if ((uint)status >= (uint)StatusNames.Length)
+        {
+            status = 0;
+        }
+
+        var probe = new SeriesProbe(service, span.Name, kind, status, dimensions);
+        var inLimit = true;
+        if (!_lookup.TryGetValue(probe, out var state))
+        {
+            if (_series.Count >= _options.CardinalityLimit)
+            {
+                state = _overflow;
+                inLimit = false;
+            }
+            else
+            {
+                var key = SeriesKeyComparer.Instance.Create(probe);
+                state = CreateState(key);
+                _series.Add(key, state);
+            }
+        }
+
+        var seconds = span.EndTimeUnixNano > span.StartTimeUnixNano ? (span.EndTimeUnixNano - span.StartTimeUnixNano) / 1e9 : 0d;
+        var bucket = state.Duration.Record(seconds);
+        if (_options.MaxExemplarsPerSeries >= 0 && !span.TraceId.IsEmpty)
+        {
+            var candidate = new ExemplarCandidate
+            {
+                TraceId = span.TraceId,
+                SpanId = span.SpanId,
+                Seconds = seconds,
+                TimestampMs = (long)(span.EndTimeUnixNano / 1_000_000),
+                Error = status == (int)Status.Types.StatusCode.Error,
+                Bucket = bucket,
+            };
+            state.Exemplars.Offer(candidate);
+        }
+
+        return inLimit;
+    }
+
+    private SeriesState CreateState(SeriesKey key)
+    {
+        var labels = new List<Label>(5 + key.Dimensions.Length)
+        {
+            new("service_name", key.Service),
+            new("span_name", key.SpanName),
+            new("span_kind", KindNames[key.Kind]),
+            new("status_code", StatusNames[key.Status]),
+        };
+        for (var i = 0; i < key.Dimensions.Length; i++)
+        {
+            if (key.Dimensions[i] is { } value)
+            {
+                labels.Add(new Label(_dimensionLabels[i], value));
+            }
+        }
+
+        var calls = new Label[labels.Count + 1];
+        var duration = new Label[labels.Count + 1];
+        calls[0] = new Label("__name__", _callsName);
+        duration[0] = new Label("__name__", _durationName);
+        labels.CopyTo(calls, 1);
+        labels.CopyTo(duration, 1);
+        // Upper-case label names sort before "__name__", so sort the whole set rather than assume its place.
+        Array.Sort(calls, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        Array.Sort(duration, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return new SeriesState(calls, duration, _options.InitialSchema, _options.MaxBuckets, _options.MaxExemplarsPerSeries);
+    }
+
+    private static void AppendSeries(ISampleAppender appender, SeriesState state, long now, List<ExemplarCandidate> candidates)
+    {
+        var histogram = state.Duration;
+        appender.AppendFloat(state.CallsLabels, now, histogram.Count);
+        // The first sample after (re)start follows whatever an earlier process wrote: a reset. Later samples only grow.
+        appender.AppendHistogram(state.DurationLabels, now, histogram.ToHistogram(state.Flushed ? CounterResetHint.NotCounterReset : CounterResetHint.CounterReset));
+        state.Flushed = true;
+
+        candidates.Clear();
+        state.Exemplars.Drain(candidates);
+        if (candidates.Count == 0)
+        {
+            return;
+        }
+
+        // Exemplar stores reject out-of-order exemplars per series: append oldest first, skip any older than the last one.
+        candidates.Sort(static (a, b) => a.TimestampMs.CompareTo(b.TimestampMs));
+        foreach (var candidate in candidates)
+        {
+            if (candidate.TimestampMs <= state.LastExemplarMs)
+            {
+                continue;
+            }
+
+            state.LastExemplarMs = candidate.TimestampMs;
+            Label[] labels =
+            [
+                new("span_id", Convert.ToHexStringLower(candidate.SpanId.Span)),
+                new("trace_id", Convert.ToHexStringLower(candidate.TraceId.Span)),
+            ];
+            appender.AppendExemplar(state.DurationLabels, new Exemplar(labels, candidate.Seconds, candidate.TimestampMs));
+        }
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_options.FlushInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                try
+                {
+                    await FlushAsync(cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // State is cumulative, so the next flush carries everything this one missed.
+                    _flushFailures.Add(1);
+                    LogFlushFailed(_logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Prometheus translation of an attribute name to a label name: invalid characters become '_'.</summary>
+    internal static string SanitizeLabelName(string name)
+    {
+        var chars = name.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
+        {
+            var c = chars[i];
+            if (!(char.IsAsciiLetterOrDigit(c) || c == '_'))
+            {
+                chars[i] = '_';
+            }
+        }
+
+        var sanitized = new string(chars);
+        return sanitized.Length > 0 && char.IsAsciiDigit(sanitized[0]) ? "key_" + sanitized : sanitized;
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Span metrics flush to the TSDB failed; retrying at the next interval")]
+    private static partial void LogFlushFailed(ILogger logger, Exception exception);
+}

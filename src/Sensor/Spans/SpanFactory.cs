@@ -1,0 +1,234 @@
+using System.Text;
+using Google.Protobuf;
+using OpenTelemetry.Proto.Common.V1;
+using OpenTelemetry.Proto.Resource.V1;
+using OpenTelemetry.Proto.Trace.V1;
+using TraceLink.Protocol.Spans;
+using TraceLink.Sensor.Capture;
+using TraceLink.Sensor.Http;
+
+namespace TraceLink.Sensor.Spans;
+
+/// <summary>Builds the rich OTLP span of one HTTP exchange and the resource of its process.</summary>
+internal sealed class SpanFactory
+{
+    private const string Redacted = "[REDACTED]";
+    private const int MaxResources = 4096;
+    private readonly SensorOptions _options;
+    private readonly HashSet<string> _capture;
+    private readonly HashSet<string> _redact;
+    private readonly string[] _requestIdHeaders;
+    private readonly Dictionary<uint, Resource> _resources = [];
+    private readonly Func<uint, string?> _processName;
+
+    public SpanFactory(SensorOptions options, Func<uint, string?>? processName = null)
+    {
+        _options = options;
+        _capture = new HashSet<string>(options.CaptureHeaders.Select(h => h.ToLowerInvariant()), StringComparer.Ordinal);
+        _redact = new HashSet<string>(options.RedactHeaders.Select(h => h.ToLowerInvariant()), StringComparer.Ordinal);
+        _requestIdHeaders = [.. options.RequestIdHeaders.Select(h => h.ToLowerInvariant())];
+        _processName = processName ?? ReadProcessName;
+    }
+
+    /// <summary>The span of <paramref name="exchange"/>; trace id empty unless the request carried a traceparent.</summary>
+    public Span Build(HttpExchange exchange)
+    {
+        var request = exchange.Request;
+        var response = exchange.Response;
+        var connection = exchange.Connection;
+        SplitTarget(request.Target, out string path, out string? query);
+
+        var span = new Span
+        {
+            Name = request.Method + " " + path,
+            Kind = exchange.IsClient ? Span.Types.SpanKind.Client : Span.Types.SpanKind.Server,
+            SpanId = ByteString.CopyFrom(NewSpanId()),
+            TraceId = ByteString.Empty,
+            StartTimeUnixNano = Math.Min(request.StartTs, response.StartTs),
+            EndTimeUnixNano = Math.Max(response.EndTs, request.EndTs),
+        };
+        if (TraceParent.TryParse(request.GetHeader("traceparent"), out var parent))
+        {
+            span.TraceId = ByteString.CopyFrom(parent.TraceId);
+            span.ParentSpanId = ByteString.CopyFrom(parent.ParentId);
+            span.Flags = parent.Sampled ? 0x101u : 0x100u; // remote parent known, W3C sampled bit
+            if (request.GetHeader("tracestate") is { } state)
+            {
+                span.TraceState = state;
+            }
+        }
+
+        bool error = response.StatusCode >= 500 || (exchange.IsClient && response.StatusCode >= 400);
+        if (error)
+        {
+            span.Status = new Status { Code = Status.Types.StatusCode.Error };
+        }
+
+        var a = span.Attributes;
+        Add(a, "http.request.method", request.Method);
+        Add(a, "url.path", path);
+        if (query is not null)
+        {
+            Add(a, "url.query", query);
+        }
+
+        Add(a, "url.scheme", connection.IsTls ? "https" : "http");
+        Add(a, "http.response.status_code", response.StatusCode);
+        Add(a, "network.protocol.name", "http");
+        Add(a, "network.protocol.version", "1." + request.MinorVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Add(a, "network.transport", "tcp");
+        Add(a, SpanAttributeNames.LocalAddress, connection.LocalAddress.ToString());
+        Add(a, SpanAttributeNames.LocalPort, connection.LocalPort);
+        Add(a, SpanAttributeNames.PeerAddress, connection.RemoteAddress.ToString());
+        Add(a, SpanAttributeNames.PeerPort, connection.RemotePort);
+        Add(a, SpanAttributeNames.TapSide, exchange.IsClient ? "c" : "s");
+        Add(a, SpanAttributeNames.ProcessPid, connection.Pid);
+        Add(a, SpanAttributeNames.ThreadId, request.Tid);
+        Add(a, SpanAttributeNames.TcpReqSeq, request.StartSeq);
+        Add(a, SpanAttributeNames.TcpRespSeq, response.StartSeq);
+        Add(a, SpanAttributeNames.SyscallTraceIdReq, (long)request.SyscallTraceId);
+        Add(a, SpanAttributeNames.SyscallTraceIdResp, (long)response.SyscallTraceId);
+        if (RequestId(request) is { } requestId)
+        {
+            Add(a, SpanAttributeNames.XRequestIdReq, requestId);
+        }
+
+        if (RequestId(response) is { } responseId)
+        {
+            Add(a, SpanAttributeNames.XRequestIdResp, responseId);
+        }
+
+        AddHeaders(a, "http.request.header.", request);
+        AddHeaders(a, "http.response.header.", response);
+        AddBody(a, "http.request.body", request);
+        AddBody(a, "http.response.body", response);
+        return span;
+    }
+
+    /// <summary>The OTLP resource of a process: service.name from the map or the process name.</summary>
+    public Resource ResourceFor(uint pid)
+    {
+        if (_resources.TryGetValue(pid, out var resource))
+        {
+            return resource;
+        }
+
+        if (_resources.Count >= MaxResources)
+        {
+            _resources.Clear(); // pids are reused; a rebuilt entry costs one /proc read
+        }
+
+        string name = _processName(pid) ?? "unknown";
+        string service = _options.ServiceNames.TryGetValue(name, out var mapped) ? mapped : name;
+        resource = new Resource();
+        Add(resource.Attributes, SpanAttributeNames.ServiceName, service);
+        Add(resource.Attributes, SpanAttributeNames.ProcessPid, pid);
+        Add(resource.Attributes, SpanAttributeNames.ProcessName, name);
+        Add(resource.Attributes, "host.name", Environment.MachineName);
+        Add(resource.Attributes, "telemetry.sdk.name", "tracelink-sensor");
+        _resources[pid] = resource;
+        return resource;
+    }
+
+    private string? RequestId(HttpMessage message)
+    {
+        foreach (string name in _requestIdHeaders)
+        {
+            if (message.GetHeader(name) is { } value)
+            {
+                return value;
+            }
+        }
+
+        return null;
+    }
+
+    private void AddHeaders(Google.Protobuf.Collections.RepeatedField<KeyValue> attributes, string prefix, HttpMessage message)
+    {
+        int added = 0;
+        foreach (var (name, value) in message.Headers)
+        {
+            if (added >= _options.MaxHeaderAttributes)
+            {
+                break;
+            }
+
+            if (_capture.Count > 0 && !_capture.Contains(name))
+            {
+                continue;
+            }
+
+            Add(attributes, prefix + name, _redact.Contains(name) ? Redacted : Bound(value, 1024));
+            added++;
+        }
+    }
+
+    private void AddBody(Google.Protobuf.Collections.RepeatedField<KeyValue> attributes, string key, HttpMessage message)
+    {
+        if (message.BodySize == 0)
+        {
+            return;
+        }
+
+        Add(attributes, key + ".size", message.BodySize);
+        int n = Math.Min(message.BodyCaptured, _options.MaxBodyBytes);
+        if (n == 0 || message.Body is null)
+        {
+            return;
+        }
+
+        var bytes = message.Body.AsSpan(0, n);
+        var value = System.Text.Unicode.Utf8.IsValid(bytes)
+            ? new AnyValue { StringValue = Encoding.UTF8.GetString(bytes) }
+            : new AnyValue { BytesValue = ByteString.CopyFrom(bytes) };
+        attributes.Add(new KeyValue { Key = key, Value = value });
+    }
+
+    private static void SplitTarget(string target, out string path, out string? query)
+    {
+        int q = target.IndexOf('?', StringComparison.Ordinal);
+        path = q < 0 ? target : target[..q];
+        query = q < 0 ? null : target[(q + 1)..];
+        if (path.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || path.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            // absolute-form (forward proxies): keep only the path
+            int slash = path.IndexOf('/', path.IndexOf("//", StringComparison.Ordinal) + 2);
+            path = slash < 0 ? "/" : path[slash..];
+        }
+    }
+
+    private static string Bound(string value, int max) => value.Length <= max ? value : value[..max];
+
+    private static byte[] NewSpanId()
+    {
+        var id = new byte[8];
+        do
+        {
+            Random.Shared.NextBytes(id);
+        }
+        while (BitConverter.ToUInt64(id) == 0);
+        return id;
+    }
+
+    private static string? ReadProcessName(uint pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").TrimEnd('\n');
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static void Add(Google.Protobuf.Collections.RepeatedField<KeyValue> attributes, string key, string value) =>
+        attributes.Add(new KeyValue { Key = key, Value = new AnyValue { StringValue = value } });
+
+    private static void Add(Google.Protobuf.Collections.RepeatedField<KeyValue> attributes, string key, long value) =>
+        attributes.Add(new KeyValue { Key = key, Value = new AnyValue { IntValue = value } });
+}

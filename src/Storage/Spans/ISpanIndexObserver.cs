@@ -1,0 +1,23 @@
+namespace TraceLink.Storage.Spans;
+
+/// <summary>
+/// Receives every span the span store appends, in span-log order, including spans replayed from the log on
+/// start (the store passes observers in its options; <c>TraceGroupLinker</c> is one). Calls are serialised per observer.
+/// </summary>
+public interface ISpanIndexObserver
+{
+    /// <summary>
+    /// Span-log address from which the store must replay spans into <see cref="OnSpanAppended"/> after opening;
+    /// spans before it are already reflected in the observer's recovered state. 0 replays the whole log.
+    /// </summary>
+    long ReplayFrom { get; }
+
+    /// <summary>Called once a span is in the span log (before the append is acknowledged); must be idempotent for replays.</summary>
+    void OnSpanAppended(StoredSpan span);
+
+    /// <summary>
+    /// Called by the store after a span-log commit, off the ingest path: persist state covering every span
+    /// passed so far, recording <paramref name="replayFrom"/> (the committed log tail) as the next <see cref="ReplayFrom"/>.
+    /// </summary>
+    ValueTask CheckpointAsync(long replayFrom, CancellationToken cancellationToken);
+}

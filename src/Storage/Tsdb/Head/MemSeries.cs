@@ -1,0 +1,78 @@
+using TraceLink.Storage.Tsdb.Blocks;
+using TraceLink.Storage.Tsdb.Chunks;
+
+namespace TraceLink.Storage.Tsdb.Head;
+
+/// <summary>One series: identity, persisted block chunks, head chunks, out-of-order buffer and exemplars. Guarded by the store lock.</summary>
+internal sealed class MemSeries(int id, Label[] labels, ulong hash)
+{
+    public int Id { get; } = id;
+
+    public Label[] Labels { get; } = labels;
+
+    public ulong Hash { get; } = hash;
+
+    /// <summary>Next series with the same label hash (collision chain).</summary>
+    public MemSeries? NextCollision { get; set; }
+
+    public List<BlockChunkRef> Persisted { get; } = [];
+
+    public ChunkBuilder Head { get; } = new();
+
+    /// <summary>Out-of-order samples accepted within the window, sorted by time.</summary>
+    public List<Sample>? OutOfOrder { get; set; }
+
+    public ExemplarRing? Exemplars { get; set; }
+
+    /// <summary>Newest in-order timestamp; <see cref="long.MinValue"/> when the series has no samples.</summary>
+    public long MaxTime { get; set; } = long.MinValue;
+
+    public long MinTime { get; set; } = long.MaxValue;
+
+    public SampleValueType LastType { get; set; }
+
+    public ulong LastFloatBits { get; set; }
+
+    public object? LastHistogram { get; set; }
+
+    /// <summary>WAL segment in which this series' labels were last logged.</summary>
+    public int WalSegment { get; set; } = -1;
+
+    public bool HasHeadData => !Head.IsEmpty || OutOfOrder is { Count: > 0 };
+
+    public bool Overlaps(long minT, long maxT) => MinTime <= maxT && MaxTime >= minT || OverlapsOutOfOrder(minT, maxT);
+
+    public bool SameLabels(IReadOnlyList<Label> other)
+    {
+        if (other.Count != Labels.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < Labels.Length; i++)
+        {
+            if (!string.Equals(Labels[i].Name, other[i].Name, StringComparison.Ordinal) || !string.Equals(Labels[i].Value, other[i].Value, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public string GetLabelValue(string name)
+    {
+        foreach (var l in Labels)
+        {
+            if (string.Equals(l.Name, name, StringComparison.Ordinal))
+            {
+                return l.Value;
+            }
+        }
+
+        return string.Empty;
+    }
+
+    private bool OverlapsOutOfOrder(long minT, long maxT) =>
+        OutOfOrder is { Count: > 0 } o && o[0].T <= maxT && o[^1].T >= minT;
+}

@@ -1,0 +1,85 @@
+using TraceLink.Storage.Tsdb.Blocks;
+using TraceLink.Storage.Tsdb.Chunks;
+
+namespace TraceLink.Storage.Tsdb.Head;
+
+/// <summary>A selected series: a snapshot of its chunks taken under the store lock, decoded lazily by <see cref="Iterator"/>.</summary>
+internal sealed class TsdbSeries(Label[] labels, List<BlockChunkRef> persisted, List<ChunkData> head, Sample[] outOfOrder, long minT, long maxT) : ISeries
+{
+    public IReadOnlyList<Label> Labels => labels;
+
+    public ISeriesIterator Iterator() => new SampleListIterator(Materialize());
+
+    internal List<Sample> Materialize()
+    {
+        var all = new List<Sample>();
+        foreach (var r in persisted)
+        {
+            if (r.MaxTime >= minT && r.MinTime <= maxT)
+            {
+                ChunkDecoder.Decode(r.Load(), all);
+            }
+        }
+
+        foreach (var c in head)
+        {
+            if (c.MaxTime >= minT && c.MinTime <= maxT)
+            {
+                ChunkDecoder.Decode(c, all);
+            }
+        }
+
+        all.AddRange(outOfOrder);
+        bool sorted = true;
+        for (int i = 1; i < all.Count; i++)
+        {
+            if (all[i].T <= all[i - 1].T)
+            {
+                sorted = false;
+                break;
+            }
+        }
+
+        if (!sorted)
+        {
+            // Stable order keeps the first-written sample when a timestamp repeats; the repeat is dropped.
+            var keyed = new (long T, int I)[all.Count];
+            for (int i = 0; i < all.Count; i++)
+            {
+                keyed[i] = (all[i].T, i);
+            }
+
+            Array.Sort(keyed);
+            var merged = new List<Sample>(all.Count);
+            long last = long.MinValue;
+            bool any = false;
+            foreach (var (t, i) in keyed)
+            {
+                if (any && t == last)
+                {
+                    continue;
+                }
+
+                merged.Add(all[i]);
+                last = t;
+                any = true;
+            }
+
+            all = merged;
+        }
+
+        int start = 0;
+        while (start < all.Count && all[start].T < minT)
+        {
+            start++;
+        }
+
+        int end = all.Count;
+        while (end > start && all[end - 1].T > maxT)
+        {
+            end--;
+        }
+
+        return start == 0 && end == all.Count ? all : all.GetRange(start, end - start);
+    }
+}
