@@ -1,10 +1,19 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using OpenTelemetry.Metrics;
+using TraceLink.Ingest;
+using TraceLink.Ingest.DerivedLogs;
 using TraceLink.Ingest.Otlp;
+using TraceLink.Ingest.RemoteWrite;
+using TraceLink.Ingest.SpanMetrics;
+using TraceLink.Query.PromQL.Api;
+using TraceLink.Query.RemoteRead;
 using TraceLink.Query.Tempo;
 using TraceLink.Server.Cli;
+using TraceLink.Server.Explorer;
+using TraceLink.Storage.Logs;
 using TraceLink.Storage.Spans;
+using TraceLink.Storage.Tsdb;
 
 namespace TraceLink.Server.Hosting;
 
@@ -33,16 +42,29 @@ internal static partial class ServerHost
             kestrel.Limits.MaxRequestBodySize = null;
         });
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(TraceIngestor.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddMeter(
+                TraceIngestor.MeterName,
+                SpanMetricsConnector.MeterName,
+                DerivedLogWriter.MeterName,
+                "Microsoft.AspNetCore.Hosting",
+                "Microsoft.AspNetCore.Server.Kestrel")
             .AddPrometheusExporter());
 
         var app = builder.Build();
-        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("TraceLink.Server");
+        var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+        var meters = app.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        var logger = loggers.CreateLogger("TraceLink.Server");
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
-        await using var spans = OpenSpanStore(dataDirectory, options, app.Services.GetRequiredService<ILoggerFactory>());
 
-        var ingestor = new TraceIngestor(spans, app.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
-        MapEndpoints(app, spans, ingestor, options);
+        await using var spans = Open(dataDirectory, () => FasterSpanStore.Open(new SpanStoreOptions { DataDirectory = dataDirectory, Retention = options.Retention }, loggers.CreateLogger("TraceLink.Storage.Spans")));
+        using var series = Open(dataDirectory, () => new TsdbStore(new TsdbOptions { DataDirectory = Path.Combine(dataDirectory, "tsdb") }, loggers.CreateLogger<TsdbStore>()));
+        using var logs = Open(dataDirectory, () => LogStore.Open(new LogStoreOptions { Directory = Path.Combine(dataDirectory, "logs") }));
+        await using var spanMetrics = new SpanMetricsConnector(series, new SpanMetricsOptions(), meters, logger: loggers.CreateLogger<SpanMetricsConnector>());
+        var derivedLogs = new DerivedLogWriter(logs, new DerivedLogOptions(), meters);
+        var ingestor = new TraceIngestor(spans, meters, [spanMetrics, derivedLogs]);
+
+        MapEndpoints(app, spans, series, ingestor, options);
+        spanMetrics.Start();
 
         try
         {
@@ -65,19 +87,19 @@ internal static partial class ServerHost
         return 0;
     }
 
-    private static FasterSpanStore OpenSpanStore(string dataDirectory, ServeOptions options, ILoggerFactory loggers)
+    private static T Open<T>(string dataDirectory, Func<T> open)
     {
         try
         {
-            return FasterSpanStore.Open(new SpanStoreOptions { DataDirectory = dataDirectory, Retention = options.Retention }, loggers.CreateLogger("TraceLink.Storage.Spans"));
+            return open();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new StartupException($"cannot open the span store in {dataDirectory}: {e.Message}", e);
+            throw new StartupException($"cannot open the stores in {dataDirectory}: {e.Message}", e);
         }
     }
 
-    private static void MapEndpoints(WebApplication app, ISpanStore spans, TraceIngestor ingestor, ServeOptions options)
+    private static void MapEndpoints(WebApplication app, ISpanStore spans, ISeriesStore series, TraceIngestor ingestor, ServeOptions options)
     {
         var stopping = app.Lifetime.ApplicationStopping;
         app.MapGet("/-/healthy", () => Results.Text("TraceLink is Healthy.\n"));
@@ -86,7 +108,11 @@ internal static partial class ServerHost
             : Results.Text("TraceLink is Ready.\n"));
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapOtlpTraces(ingestor, new OtlpOptions { MaxRequestBytes = options.MaxRequestBytes });
+        app.MapRemoteWrite(series, new RemoteWriteOptions { MaxBodyBytes = (int)options.MaxRequestBytes });
+        app.MapRemoteRead(series);
+        app.MapPrometheusApi(series);
         app.MapTempoApi(spans);
+        app.MapExplorer();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "serving on {Address}")]
