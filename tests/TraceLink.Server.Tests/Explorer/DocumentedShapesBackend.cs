@@ -26,6 +26,8 @@ internal sealed partial class DocumentedShapesBackend : IExplorerBackend
 
     public Uri BaseAddress => _host.BaseAddress;
 
+    public bool ServesLogs => true;
+
     public string Description => $"the Explorer with documented-shape API responses at {BaseAddress}";
 
     public static async Task<DocumentedShapesBackend> StartAsync()

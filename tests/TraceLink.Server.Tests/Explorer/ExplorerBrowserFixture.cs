@@ -27,7 +27,7 @@ public sealed class ExplorerBrowserFixture : IAsyncLifetime
         var url = Environment.GetEnvironmentVariable("TRACELINK_URL");
         if (!string.IsNullOrEmpty(url))
         {
-            Backend = RunningServerBackend.Attach(new Uri(url));
+            Backend = await RunningServerBackend.AttachAsync(new Uri(url));
         }
         else
         {
