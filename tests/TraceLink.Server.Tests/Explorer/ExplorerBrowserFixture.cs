@@ -19,9 +19,6 @@ public sealed class ExplorerBrowserFixture : IAsyncLifetime
 
     public string? UnavailableReason { get; private set; }
 
-    /// <summary>Why the tests do not run against the real server process, or null when they do.</summary>
-    public string? FallbackReason { get; private set; }
-
     public async Task InitializeAsync()
     {
         var url = Environment.GetEnvironmentVariable("TRACELINK_URL");
@@ -32,15 +29,7 @@ public sealed class ExplorerBrowserFixture : IAsyncLifetime
         else
         {
             var (real, missing) = await RunningServerBackend.TryStartAsync();
-            if (real is not null)
-            {
-                Backend = real;
-            }
-            else
-            {
-                FallbackReason = $"the tracelink server of this build lacks {missing}";
-                Backend = await DocumentedShapesBackend.StartAsync();
-            }
+            Backend = real ?? throw new InvalidOperationException($"the tracelink server does not serve {missing}");
         }
 
         if (!File.Exists(ChromiumPath))

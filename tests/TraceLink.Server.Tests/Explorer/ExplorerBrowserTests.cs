@@ -28,7 +28,7 @@ public sealed class ExplorerBrowserTests : IClassFixture<ExplorerBrowserFixture>
     [Fact]
     public async Task Trace_page_shows_every_span_marks_the_error_shows_the_body_as_text_and_lists_the_log_lines()
     {
-        await using var session = await OpenAsync(SampleTraces.Small);
+        await using var session = await OpenAsync((id, now) => SampleTraces.Small(id, now));
         if (session is null)
         {
             return;
@@ -88,7 +88,7 @@ public sealed class ExplorerBrowserTests : IClassFixture<ExplorerBrowserFixture>
     [Fact]
     public async Task Clicking_an_exemplar_on_the_services_page_opens_its_trace()
     {
-        await using var session = await OpenAsync(SampleTraces.Small);
+        await using var session = await OpenAsync((id, now) => SampleTraces.Small(id, now, stretch: 5));
         if (session is null)
         {
             return;
@@ -111,7 +111,7 @@ public sealed class ExplorerBrowserTests : IClassFixture<ExplorerBrowserFixture>
     [Fact]
     public async Task Search_finds_the_trace_and_the_metrics_page_runs_a_query()
     {
-        await using var session = await OpenAsync(SampleTraces.Small);
+        await using var session = await OpenAsync((id, now) => SampleTraces.Small(id, now));
         if (session is null)
         {
             return;
@@ -181,11 +181,6 @@ public sealed class ExplorerBrowserTests : IClassFixture<ExplorerBrowserFixture>
     private bool Unavailable()
     {
         _output.WriteLine($"Backend: {_fixture.Backend.Description}");
-        if (_fixture.FallbackReason is not null)
-        {
-            _output.WriteLine($"Not the real server process because {_fixture.FallbackReason}");
-        }
-
         if (_fixture.Browser is not null)
         {
             return false;

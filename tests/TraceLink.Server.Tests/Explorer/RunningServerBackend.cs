@@ -12,7 +12,7 @@ namespace TraceLink.Server.Tests.Explorer;
 /// <summary>A real TraceLink server; traces go in through OTLP/HTTP like any SDK's.</summary>
 internal sealed class RunningServerBackend : IExplorerBackend
 {
-    // What the page reads; the real server is used only when it answers all of them. The log API is
+    // What the page reads; the tests fail when the server does not answer all of them. The log API is
     // checked separately: without it the trace page shows its log section as unavailable.
     private static readonly (string Path, string What)[] RequiredEndpoints =
     [
@@ -52,8 +52,8 @@ internal sealed class RunningServerBackend : IExplorerBackend
     }
 
     /// <summary>
-    /// Starts the real <c>tracelink serve</c> process; returns null and the missing parts when this build's
-    /// server does not yet serve everything the Explorer reads.
+    /// Starts the real <c>tracelink serve</c> process; returns null and the missing parts when the server does
+    /// not serve everything the Explorer reads.
     /// </summary>
     public static async Task<(RunningServerBackend? Backend, string Missing)> TryStartAsync()
     {
