@@ -4,6 +4,8 @@ using Google.Protobuf.Collections;
 
 using OpenTelemetry.Proto.Common.V1;
 
+using TraceLink.Protocol.Spans;
+
 namespace TraceLink.Ingest;
 
 /// <summary>Reads OTLP attributes as strings for labels and log lines, without allocating for common values.</summary>
@@ -30,6 +32,10 @@ internal static class SpanAttributeReader
     /// <summary>Looks in span attributes first, then in resource attributes, as the collector's spanmetrics does.</summary>
     public static bool TryGet(RepeatedField<KeyValue> spanAttributes, RepeatedField<KeyValue>? resourceAttributes, string key, out string value)
         => TryGet(spanAttributes, key, out value) || (resourceAttributes is not null && TryGet(resourceAttributes, key, out value));
+
+    /// <summary>The resource's <c>service.name</c>, or <c>unknown_service</c> as the OpenTelemetry SDKs default it.</summary>
+    public static string ServiceName(RepeatedField<KeyValue>? resourceAttributes)
+        => resourceAttributes is not null && TryGet(resourceAttributes, SpanAttributeNames.ServiceName, out var name) ? name : "unknown_service";
 
     /// <summary>Renders a scalar value the way the collector's Prometheus translation does.</summary>
     public static bool TryRender(AnyValue any, out string value)

@@ -22,7 +22,9 @@ internal static class Program
 
         try
         {
-            return await ServerHost.RunAsync(options, CancellationToken.None);
+            return options.Command == "sensor"
+                ? await SensorRunner.RunAgentAsync(options)
+                : await ServerHost.RunAsync(options, CancellationToken.None);
         }
         catch (StartupException e)
         {

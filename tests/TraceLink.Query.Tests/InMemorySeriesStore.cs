@@ -115,29 +115,9 @@ public sealed class InMemorySeriesStore : ISeriesStore
                 }
             }
 
-            r.Sort((a, b) => CompareLabels(a.Labels, b.Labels));
+            r.Sort((a, b) => PromQL.Engine.Labels.Compare(a.Labels, b.Labels));
             return r;
         }
-    }
-
-    private static int CompareLabels(Label[] a, Label[] b)
-    {
-        for (var i = 0; i < Math.Min(a.Length, b.Length); i++)
-        {
-            var c = string.CompareOrdinal(a[i].Name, b[i].Name);
-            if (c != 0)
-            {
-                return c;
-            }
-
-            c = string.CompareOrdinal(a[i].Value, b[i].Value);
-            if (c != 0)
-            {
-                return c;
-            }
-        }
-
-        return a.Length - b.Length;
     }
 
     /// <inheritdoc />
@@ -256,38 +236,7 @@ public sealed class InMemorySeriesStore : ISeriesStore
 
         public Histogram AtHistogram() => samples[_i].H ?? throw new InvalidOperationException("not an integer histogram");
 
-        public FloatHistogram AtFloatHistogram() => samples[_i].FH ?? ToFloat(samples[_i].H!);
-
-        private static FloatHistogram ToFloat(Histogram h)
-        {
-            static double[] Abs(long[] d)
-            {
-                var r = new double[d.Length];
-                long c = 0;
-                for (var i = 0; i < d.Length; i++)
-                {
-                    c += d[i];
-                    r[i] = c;
-                }
-
-                return r;
-            }
-
-            return new FloatHistogram
-            {
-                CounterResetHint = h.CounterResetHint,
-                Schema = h.Schema,
-                ZeroThreshold = h.ZeroThreshold,
-                ZeroCount = h.ZeroCount,
-                Count = h.Count,
-                Sum = h.Sum,
-                PositiveSpans = h.PositiveSpans,
-                NegativeSpans = h.NegativeSpans,
-                PositiveBuckets = Abs(h.PositiveBuckets),
-                NegativeBuckets = Abs(h.NegativeBuckets),
-                CustomValues = h.CustomValues,
-            };
-        }
+        public FloatHistogram AtFloatHistogram() => samples[_i].FH ?? PromQL.Engine.HistogramMath.FromInt(samples[_i].H!);
 
         private SampleValueType Current => _i >= samples.Length ? SampleValueType.None
             : samples[_i].H != null ? SampleValueType.Histogram

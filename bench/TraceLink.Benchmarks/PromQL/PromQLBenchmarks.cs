@@ -1,6 +1,8 @@
 using BenchmarkDotNet.Attributes;
+
 using TraceLink.Query.PromQL.Engine;
 using TraceLink.Storage.Tsdb;
+
 using MatchType = TraceLink.Storage.Tsdb.MatchType;
 
 namespace TraceLink.Benchmarks.PromQL;

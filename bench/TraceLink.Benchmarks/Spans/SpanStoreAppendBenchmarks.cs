@@ -1,4 +1,7 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 using FASTER.core;
 
@@ -19,7 +22,7 @@ namespace TraceLink.Benchmarks.Spans;
 /// Times are per span (OperationsPerInvoke).
 /// </summary>
 [MemoryDiagnoser]
-[ShortRunJob]
+[Config(typeof(ShortInProcess))]
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "BenchmarkDotNet disposes the logs in [GlobalCleanup].")]
 public class SpanStoreAppendBenchmarks
 {
@@ -32,6 +35,12 @@ public class SpanStoreAppendBenchmarks
     private IDevice? _rawDevice;
     private FasterLog? _rawLog;
     private int _next;
+
+    /// <summary>Short run, in-process: building a separate benchmark executable times out on the shared 2-core box.</summary>
+    private sealed class ShortInProcess : ManualConfig
+    {
+        public ShortInProcess() => AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance));
+    }
 
     [GlobalSetup]
     public void Setup()

@@ -30,11 +30,13 @@ internal static class SpanStoreLatency
             const int Group = 50;
             TimeSpan wall = TimeSpan.Zero;
             TimeSpan cpu = TimeSpan.Zero;
+            long allocated = 0;
             for (int g = 0; g < batches; g += Group)
             {
                 var requests = Enumerable.Range(g, Math.Min(Group, batches - g)).Select(b => BenchSpans.Request(b, Batch, now + (b * 1_000_000L))).ToArray();
                 var clock = Stopwatch.StartNew();
                 TimeSpan cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+                long allocatedStart = GC.GetTotalAllocatedBytes(precise: true);
                 await Task.WhenAll(Enumerable.Range(0, 2).Select(w => Task.Run(async () =>
                 {
                     for (int i = w; i < requests.Length; i += 2)
@@ -43,10 +45,11 @@ internal static class SpanStoreLatency
                     }
                 })));
                 wall += clock.Elapsed;
+                allocated += GC.GetTotalAllocatedBytes(precise: true) - allocatedStart;
                 cpu += Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
             }
 
-            Console.WriteLine($"append: {total:N0} spans in {wall.TotalSeconds:F2} s => {total / wall.TotalSeconds:N0} spans/s wall, {total / cpu.TotalSeconds:N0} spans per CPU-second (2 appenders, 1000-span batches)");
+            Console.WriteLine($"append: {total:N0} spans in {wall.TotalSeconds:F2} s => {total / wall.TotalSeconds:N0} spans/s wall, {total / cpu.TotalSeconds:N0} spans per CPU-second, {allocated / total} B allocated per span (2 appenders, 1000-span batches)");
 
             var random = new Random(7);
             int traces = total / 10;

@@ -11,7 +11,6 @@ using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
 
-using TraceLink.Protocol.Spans;
 using TraceLink.Storage.Logs;
 using TraceLink.Storage.Tsdb;
 
@@ -67,9 +66,7 @@ public sealed class DerivedLogWriter : ISpanBatchObserver
         foreach (var resourceSpans in request.ResourceSpans)
         {
             var resourceAttributes = resourceSpans.Resource?.Attributes;
-            var service = resourceAttributes is not null && SpanAttributeReader.TryGet(resourceAttributes, SpanAttributeNames.ServiceName, out var name)
-                ? name
-                : "unknown_service";
+            var service = SpanAttributeReader.ServiceName(resourceAttributes);
             foreach (var scopeSpans in resourceSpans.ScopeSpans)
             {
                 foreach (var span in scopeSpans.Spans)

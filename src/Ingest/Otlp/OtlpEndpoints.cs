@@ -52,7 +52,18 @@ public static class OtlpEndpoints
             return;
         }
 
-        await ingestor.IngestAsync(request, body.Length, context.RequestAborted);
+        try
+        {
+            await ingestor.IngestAsync(request, body.Length, context.RequestAborted);
+        }
+        catch (InvalidDataException e)
+        {
+            // The store rejects a span it cannot hold (larger than a log page) before writing anything.
+            ingestor.CountRejected();
+            await RequestBody.WriteErrorAsync(context, StatusCodes.Status400BadRequest, e.Message);
+            return;
+        }
+
         context.Response.StatusCode = StatusCodes.Status200OK;
         if (json)
         {

@@ -1,10 +1,15 @@
 using System.Buffers;
 using System.Globalization;
+
 using Google.Protobuf;
+
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+
 using Snappier;
+
 using TraceLink.Storage.Tsdb;
+
 using V1 = Prometheus;
 using V2 = Io.Prometheus.Write.V2;
 

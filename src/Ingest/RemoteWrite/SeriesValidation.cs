@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+
 using TraceLink.Storage.Tsdb;
 
 namespace TraceLink.Ingest.RemoteWrite;

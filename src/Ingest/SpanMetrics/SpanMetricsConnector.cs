@@ -6,7 +6,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Trace.V1;
 
-using TraceLink.Protocol.Spans;
 using TraceLink.Storage.Tsdb;
 
 namespace TraceLink.Ingest.SpanMetrics;
@@ -126,9 +125,7 @@ public sealed partial class SpanMetricsConnector : ISpanBatchObserver, IAsyncDis
             foreach (var resourceSpans in request.ResourceSpans)
             {
                 var resourceAttributes = resourceSpans.Resource?.Attributes;
-                var service = resourceAttributes is not null && SpanAttributeReader.TryGet(resourceAttributes, SpanAttributeNames.ServiceName, out var name)
-                    ? name
-                    : "unknown_service";
+                var service = SpanAttributeReader.ServiceName(resourceAttributes);
                 foreach (var scopeSpans in resourceSpans.ScopeSpans)
                 {
                     foreach (var span in scopeSpans.Spans)

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+
 using TraceLink.Storage.Tsdb;
 
 namespace TraceLink.Query.RemoteRead;

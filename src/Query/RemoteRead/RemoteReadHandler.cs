@@ -1,9 +1,15 @@
 using System.Buffers.Binary;
+
 using Google.Protobuf;
+
 using Microsoft.AspNetCore.Http;
+
 using Prometheus;
+
 using Snappier;
+
 using TraceLink.Storage.Tsdb;
+
 using StoreHistogram = TraceLink.Storage.Tsdb.Histogram;
 using StoreLabel = TraceLink.Storage.Tsdb.Label;
 using StoreMatcher = TraceLink.Storage.Tsdb.LabelMatcher;
@@ -109,8 +115,8 @@ internal sealed class RemoteReadHandler(ISeriesStore store, RemoteReadOptions op
                     switch (type)
                     {
                         case SampleValueType.Float: ts.Samples.Add(new Sample { Timestamp = t, Value = it.AtFloat }); break;
-                        case SampleValueType.Histogram: ts.Histograms.Add(ToProto(it.AtHistogram(), t)); break;
-                        default: ts.Histograms.Add(ToProto(it.AtFloatHistogram(), t)); break;
+                        case SampleValueType.Histogram: ts.Histograms.Add(ProtoHistograms.ToProto(it.AtHistogram(), t)); break;
+                        default: ts.Histograms.Add(ProtoHistograms.ToProto(it.AtFloatHistogram(), t)); break;
                     }
                 }
 
@@ -188,54 +194,6 @@ internal sealed class RemoteReadHandler(ISeriesStore store, RemoteReadOptions op
         for (int i = 0; i < labels.Count; i++)
         {
             target.Add(new Prometheus.Label { Name = labels[i].Name, Value = labels[i].Value });
-        }
-    }
-
-    internal static Prometheus.Histogram ToProto(StoreHistogram h, long t)
-    {
-        var p = new Prometheus.Histogram
-        {
-            CountInt = h.Count,
-            ZeroCountInt = h.ZeroCount,
-            Sum = h.Sum,
-            Schema = h.Schema,
-            ZeroThreshold = h.ZeroThreshold,
-            ResetHint = (Prometheus.Histogram.Types.ResetHint)(int)h.CounterResetHint,
-            Timestamp = t,
-        };
-        AddSpans(p.PositiveSpans, h.PositiveSpans);
-        AddSpans(p.NegativeSpans, h.NegativeSpans);
-        p.PositiveDeltas.Add(h.PositiveBuckets);
-        p.NegativeDeltas.Add(h.NegativeBuckets);
-        p.CustomValues.Add(h.CustomValues);
-        return p;
-    }
-
-    internal static Prometheus.Histogram ToProto(FloatHistogram h, long t)
-    {
-        var p = new Prometheus.Histogram
-        {
-            CountFloat = h.Count,
-            ZeroCountFloat = h.ZeroCount,
-            Sum = h.Sum,
-            Schema = h.Schema,
-            ZeroThreshold = h.ZeroThreshold,
-            ResetHint = (Prometheus.Histogram.Types.ResetHint)(int)h.CounterResetHint,
-            Timestamp = t,
-        };
-        AddSpans(p.PositiveSpans, h.PositiveSpans);
-        AddSpans(p.NegativeSpans, h.NegativeSpans);
-        p.PositiveCounts.Add(h.PositiveBuckets);
-        p.NegativeCounts.Add(h.NegativeBuckets);
-        p.CustomValues.Add(h.CustomValues);
-        return p;
-    }
-
-    private static void AddSpans(Google.Protobuf.Collections.RepeatedField<Prometheus.BucketSpan> target, TraceLink.Storage.Tsdb.BucketSpan[] spans)
-    {
-        foreach (var s in spans)
-        {
-            target.Add(new Prometheus.BucketSpan { Offset = s.Offset, Length = s.Length });
         }
     }
 

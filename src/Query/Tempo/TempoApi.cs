@@ -14,7 +14,7 @@ using TraceLink.Storage.Spans;
 namespace TraceLink.Query.Tempo;
 
 /// <summary>Request handlers of the Tempo-compatible API; wire shapes follow the Tempo contract (shared/contracts/tempo.md).</summary>
-internal sealed class TempoApi(ISpanStore store, TempoApiOptions options)
+internal sealed class TempoApi(ISpanStore store, ITraceReader traces, TempoApiOptions options)
 {
     private const string ProtobufContentType = "application/protobuf";
     private const string JsonContentType = "application/json";
@@ -24,7 +24,7 @@ internal sealed class TempoApi(ISpanStore store, TempoApiOptions options)
     // Relaxed escaping keeps '<root span not yet received>' and URLs readable; the output is still valid JSON.
     private static readonly JsonWriterOptions s_jsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private readonly TraceSearcher _searcher = new(store, options);
+    private readonly TraceSearcher _searcher = new(store, traces, options);
 
     public async Task TraceV1Async(HttpContext context, string id)
     {
@@ -516,7 +516,7 @@ internal sealed class TempoApi(ISpanStore store, TempoApiOptions options)
         }
 
         // start/end only narrow where Tempo looks; a lookup by id is exact, so the range is validated, not applied.
-        return store.GetTrace(traceId);
+        return traces.GetTrace(traceId);
     }
 
     private static bool TryParseInt(IQueryCollection query, string name, out long value, out string? error)

@@ -11,13 +11,14 @@ public static class TempoEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps <c>/api/traces/{id}</c>, <c>/api/v2/traces/{id}</c>, <c>/api/search</c>, the v1/v2 tag endpoints,
-    /// <c>/api/echo</c> and <c>/api/status/buildinfo</c> over <paramref name="store"/>.
+    /// <c>/api/echo</c> and <c>/api/status/buildinfo</c> over <paramref name="store"/>. Whole traces come from
+    /// <paramref name="traces"/> (trace assembly) when given, else exactly as stored.
     /// </summary>
-    public static IEndpointRouteBuilder MapTempoApi(this IEndpointRouteBuilder endpoints, ISpanStore store, TempoApiOptions? options = null)
+    public static IEndpointRouteBuilder MapTempoApi(this IEndpointRouteBuilder endpoints, ISpanStore store, TempoApiOptions? options = null, ITraceReader? traces = null)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(store);
-        var api = new TempoApi(store, options ?? new TempoApiOptions());
+        var api = new TempoApi(store, traces ?? new StoreTraceReader(store), options ?? new TempoApiOptions());
 
         endpoints.MapGet("/api/traces/{id}", (HttpContext context, string id) => api.TraceV1Async(context, id));
         endpoints.MapGet("/api/v2/traces/{id}", (HttpContext context, string id) => api.TraceV2Async(context, id));

@@ -10,7 +10,7 @@ namespace TraceLink.Query.Tempo;
 /// (<see cref="IndexHint"/>), else a newest-first scan of the time range. Work is bounded by
 /// <see cref="TempoApiOptions.MaxTracesInspected"/> and <see cref="TempoApiOptions.MaxSpansInspected"/>.
 /// </summary>
-internal sealed class TraceSearcher(ISpanStore store, TempoApiOptions options)
+internal sealed class TraceSearcher(ISpanStore store, ITraceReader traces, TempoApiOptions options)
 {
     private const long NanosPerMinute = 60_000_000_000;
 
@@ -55,9 +55,10 @@ internal sealed class TraceSearcher(ISpanStore store, TempoApiOptions options)
             }
 
             var start = span.Span.StartTimeUnixNano;
-            if (!newest.TryGetValue(span.Span.TraceId, out var seen) || seen < start)
+            var traceId = TraceIdOf(span);
+            if (!newest.TryGetValue(traceId, out var seen) || seen < start)
             {
-                newest[span.Span.TraceId] = start;
+                newest[traceId] = start;
             }
         }
 
@@ -121,7 +122,7 @@ internal sealed class TraceSearcher(ISpanStore store, TempoApiOptions options)
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
-            var traceId = span.Span.TraceId;
+            var traceId = TraceIdOf(span);
             if (decided.Contains(traceId))
             {
                 continue;
@@ -166,7 +167,7 @@ internal sealed class TraceSearcher(ISpanStore store, TempoApiOptions options)
 
     private TraceMatch? Evaluate(ByteString traceId, SearchParameters parameters, ref long inspectedSpans)
     {
-        var spans = store.GetTrace(traceId.Span);
+        var spans = traces.GetTrace(traceId.Span);
         inspectedSpans += spans.Count;
         if (spans.Count == 0)
         {
@@ -189,6 +190,10 @@ internal sealed class TraceSearcher(ISpanStore store, TempoApiOptions options)
         matched.Sort(static (a, b) => a.Span.StartTimeUnixNano.CompareTo(b.Span.StartTimeUnixNano));
         return new TraceMatch(traceId, trace, matched);
     }
+
+    /// <summary>Sensor spans carry no trace id of their own; the trace reader names the (synthetic) trace they belong to.</summary>
+    private ByteString TraceIdOf(StoredSpan span) =>
+        span.Span.TraceId.IsEmpty ? ByteString.CopyFrom(traces.TraceIdOf(span).Span) : span.Span.TraceId;
 
     private static void SortNewestFirst(List<TraceMatch> results) =>
         results.Sort(static (a, b) => b.Trace.StartUnixNano.CompareTo(a.Trace.StartUnixNano));

@@ -12,8 +12,9 @@ internal static class CommandLine
         tracelink: metrics, logs and traces as one connected picture.
 
         Usage:
-          tracelink serve [flags]     run the server (default command)
-          tracelink --help            show this help
+          tracelink serve [flags]                 run the server (default command)
+          tracelink sensor --export URL [filters] run only the eBPF sensor, sending spans to a server
+          tracelink --help                        show this help
 
         Flags of serve:
           --data DIR                  data directory (default ./data)
@@ -21,23 +22,30 @@ internal static class CommandLine
           --retention DUR             drop spans older than this, e.g. 7d, 36h (default 7d)
           --max-request-bytes N       largest accepted request body after decompression (default 16777216)
           --sensor                    also run the eBPF sensor in-process (needs root, BTF and tracefs)
+
+        Flags of sensor (filters also apply to serve --sensor; repeat a filter to list several):
+          --export URL                server to send spans to, e.g. http://collector:3200
+          --pid N                     trace only this process id
+          --process NAME              trace only processes with this name
+          --port N                    trace only connections on this local or remote port
         """;
 
     /// <summary>Parses <paramref name="args"/>; returns null with <paramref name="error"/> set, or with neither set for --help.</summary>
-    public static ServeOptions? Parse(string[] args, out string? error, out bool help)
+    public static CliOptions? Parse(string[] args, out string? error, out bool help)
     {
         error = null;
         help = false;
-        var options = new ServeOptions();
+        var options = new CliOptions();
         var i = 0;
         if (args.Length > 0 && !args[0].StartsWith('-'))
         {
-            if (args[0] != "serve")
+            if (args[0] is not ("serve" or "sensor"))
             {
                 error = $"unknown command \"{args[0]}\" (see tracelink --help)";
                 return null;
             }
 
+            options.Command = args[0];
             i = 1;
         }
 
@@ -60,7 +68,7 @@ internal static class CommandLine
                 case "--sensor":
                     options.Sensor = true;
                     continue;
-                case "--data" or "--listen" or "--retention" or "--max-request-bytes":
+                case "--data" or "--listen" or "--retention" or "--max-request-bytes" or "--export" or "--pid" or "--process" or "--port":
                     break;
                 default:
                     error = $"unknown flag {arg} (see tracelink --help)";
@@ -85,10 +93,16 @@ internal static class CommandLine
             }
         }
 
+        if (options.Command == "sensor" && options.ExportUrl is null)
+        {
+            error = "sensor needs --export URL (the server to send spans to)";
+            return null;
+        }
+
         return options;
     }
 
-    private static bool Apply(ServeOptions options, string flag, string value, out string? error)
+    private static bool Apply(CliOptions options, string flag, string value, out string? error)
     {
         error = null;
         switch (flag)
@@ -119,6 +133,27 @@ internal static class CommandLine
                 }
 
                 options.Retention = retention;
+                return true;
+            case "--export":
+                if (!Uri.TryCreate(value, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+                {
+                    error = $"invalid --export \"{value}\": want an http(s) URL such as http://127.0.0.1:3200";
+                    return false;
+                }
+
+                options.ExportUrl = url;
+                return true;
+            case "--pid" or "--port":
+                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number <= 0 || (flag == "--port" && number > 65535))
+                {
+                    error = $"invalid {flag} \"{value}\": want a positive number";
+                    return false;
+                }
+
+                (flag == "--pid" ? options.SensorPids : options.SensorPorts).Add(number);
+                return true;
+            case "--process":
+                options.SensorProcesses.Add(value);
                 return true;
             default:
                 if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) || bytes <= 0 || bytes > int.MaxValue)

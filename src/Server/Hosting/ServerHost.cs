@@ -6,11 +6,14 @@ using TraceLink.Ingest.DerivedLogs;
 using TraceLink.Ingest.Otlp;
 using TraceLink.Ingest.RemoteWrite;
 using TraceLink.Ingest.SpanMetrics;
+using TraceLink.Query.Loki;
 using TraceLink.Query.PromQL.Api;
 using TraceLink.Query.RemoteRead;
 using TraceLink.Query.Tempo;
+using TraceLink.Sensor;
 using TraceLink.Server.Cli;
 using TraceLink.Server.Explorer;
+using TraceLink.Storage.Assembly;
 using TraceLink.Storage.Logs;
 using TraceLink.Storage.Spans;
 using TraceLink.Storage.Tsdb;
@@ -23,8 +26,13 @@ namespace TraceLink.Server.Hosting;
 /// </summary>
 internal static partial class ServerHost
 {
-    public static async Task<int> RunAsync(ServeOptions options, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CliOptions options, CancellationToken cancellationToken)
     {
+        if (options.Sensor)
+        {
+            SensorRunner.EnsureSupported();
+        }
+
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
@@ -56,14 +64,16 @@ internal static partial class ServerHost
         var logger = loggers.CreateLogger("TraceLink.Server");
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
 
-        await using var spans = Open(dataDirectory, () => FasterSpanStore.Open(new SpanStoreOptions { DataDirectory = dataDirectory, Retention = options.Retention }, loggers.CreateLogger("TraceLink.Storage.Spans")));
+        using var linker = Open(dataDirectory, () => new TraceGroupLinker(new TraceGroupLinkerOptions { DataDirectory = dataDirectory }));
+        await using var spans = Open(dataDirectory, () => FasterSpanStore.Open(new SpanStoreOptions { DataDirectory = dataDirectory, Retention = options.Retention, Observers = { linker } }, loggers.CreateLogger("TraceLink.Storage.Spans")));
+        var traces = new TraceAssembler(spans, new TraceAssemblerOptions(), linker);
         using var series = Open(dataDirectory, () => new TsdbStore(new TsdbOptions { DataDirectory = Path.Combine(dataDirectory, "tsdb") }, loggers.CreateLogger<TsdbStore>()));
         using var logs = Open(dataDirectory, () => LogStore.Open(new LogStoreOptions { Directory = Path.Combine(dataDirectory, "logs") }));
         await using var spanMetrics = new SpanMetricsConnector(series, new SpanMetricsOptions(), meters, logger: loggers.CreateLogger<SpanMetricsConnector>());
         var derivedLogs = new DerivedLogWriter(logs, new DerivedLogOptions(), meters);
         var ingestor = new TraceIngestor(spans, meters, [spanMetrics, derivedLogs]);
 
-        MapEndpoints(app, spans, series, ingestor, options);
+        MapEndpoints(app, spans, traces, series, logs, ingestor, options);
         spanMetrics.Start();
 
         try
@@ -75,6 +85,8 @@ internal static partial class ServerHost
             throw new StartupException($"cannot listen on {options.Listen}: {e.Message}", e);
         }
 
+        using var sensor = options.Sensor ? new SensorHost(SensorRunner.Options(options), loggers, meters) : null;
+        var sensorTask = sensor is null ? Task.FromResult<string?>(null) : RunSensorAsync(sensor, ingestor, app.Lifetime);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? options.Listen.ToString();
         // The first stdout line is a contract: scripts and tests read the bound address from it.
         Console.WriteLine($"tracelink listening on {address} (data {dataDirectory}, retention {options.Retention.TotalHours:0.##}h)");
@@ -83,8 +95,32 @@ internal static partial class ServerHost
 
         await app.WaitForShutdownAsync(cancellationToken);
         LogStopping(logger);
+        if (await sensorTask is { } sensorFailure)
+        {
+            throw new StartupException(sensorFailure);
+        }
+
         await app.DisposeAsync();
         return 0;
+    }
+
+    /// <summary>Feeds sensor spans through the same ingest path as OTLP; a sensor that cannot start stops the server.</summary>
+    private static async Task<string?> RunSensorAsync(SensorHost sensor, TraceIngestor ingestor, IHostApplicationLifetime lifetime)
+    {
+        try
+        {
+            await sensor.RunAsync(async (batch, ct) => await ingestor.IngestAsync(batch, batch.CalculateSize(), ct), lifetime.ApplicationStopping);
+            return null;
+        }
+        catch (SensorException e)
+        {
+            lifetime.StopApplication();
+            return "the sensor stopped: " + e.Message;
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            return null;
+        }
     }
 
     private static T Open<T>(string dataDirectory, Func<T> open)
@@ -99,7 +135,7 @@ internal static partial class ServerHost
         }
     }
 
-    private static void MapEndpoints(WebApplication app, ISpanStore spans, ISeriesStore series, TraceIngestor ingestor, ServeOptions options)
+    private static void MapEndpoints(WebApplication app, ISpanStore spans, ITraceReader traces, ISeriesStore series, LogStore logs, TraceIngestor ingestor, CliOptions options)
     {
         var stopping = app.Lifetime.ApplicationStopping;
         app.MapGet("/-/healthy", () => Results.Text("TraceLink is Healthy.\n"));
@@ -111,7 +147,8 @@ internal static partial class ServerHost
         app.MapRemoteWrite(series, new RemoteWriteOptions { MaxBodyBytes = (int)options.MaxRequestBytes });
         app.MapRemoteRead(series);
         app.MapPrometheusApi(series);
-        app.MapTempoApi(spans);
+        app.MapTempoApi(spans, traces: traces);
+        app.MapLokiApi(logs);
         app.MapExplorer();
     }
 

@@ -57,6 +57,7 @@ internal static class ParentResolver
             }
         }
 
+        MarkMultiplexedThreads(servers);
         LinkSdkSpans(spans, sdkById, servers, options);
         LinkClientsToSdk(spans, sdkById);
         LinkServersByTcp(spans, clientsByReqSeq, clientsByRespSeq, options);
@@ -72,6 +73,40 @@ internal static class ParentResolver
         }
 
         BreakCycles(spans);
+    }
+
+    /// <summary>
+    /// An event-loop thread interleaves requests, so the kernel stamps one request's syscall id on another's writes
+    /// (DeepFlow's thread-reuse false join). Two overlapping server spans on one thread reveal it; such threads get no syscall joins.
+    /// </summary>
+    private static void MarkMultiplexedThreads(Dictionary<(string, long), List<SpanFacts>> servers)
+    {
+        // Overlaps with spans outside the set were marked by the caller from the thread index; keep those marks.
+        var lastByThread = new Dictionary<long, SpanFacts>();
+        foreach (var process in servers.Values)
+        {
+            // Lists are in start order, so comparing with the previous span of the thread finds every overlap chain.
+            lastByThread.Clear();
+            foreach (var server in process)
+            {
+                if (server.Tid < 0)
+                {
+                    continue;
+                }
+
+                if (lastByThread.TryGetValue(server.Tid, out var previous) && previous.End > server.Start)
+                {
+                    previous.Multiplexed = true;
+                    server.Multiplexed = true;
+                    if (server.End < previous.End)
+                    {
+                        continue;
+                    }
+                }
+
+                lastByThread[server.Tid] = server;
+            }
+        }
     }
 
     private static void LinkSdkSpans(List<SpanFacts> spans, Dictionary<ulong, SpanFacts> sdkById, Dictionary<(string, long), List<SpanFacts>> servers, TraceAssemblerOptions options)
@@ -253,7 +288,7 @@ internal static class ParentResolver
             }
 
             var server = other.Side == TapSide.Server ? other : other.SyscallServer;
-            if (server is not null && Relations.Covers(server, client, options.SlackNanos) && (best is null || server.Start > best.Start))
+            if (server is not null && !server.Multiplexed && Relations.Covers(server, client, options.SlackNanos) && (best is null || server.Start > best.Start))
             {
                 best = server;
             }

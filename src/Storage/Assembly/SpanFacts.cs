@@ -93,6 +93,9 @@ internal sealed class SpanFacts
 
     public string? LinkKey { get; set; }
 
+    /// <summary>A server span whose thread served another overlapping request: its syscall ids may belong to either.</summary>
+    public bool Multiplexed { get; set; }
+
     /// <summary>For a client sensor span: the server span of its process that its syscall trace ids chain to.</summary>
     public SpanFacts? SyscallServer { get; set; }
 

@@ -14,7 +14,7 @@ namespace TraceLink.Storage.Assembly;
 /// a trace is one group read; otherwise, or when the group is unknown, a bounded iterative search over the
 /// correlation index finds the spans. Parents are then set by <c>ParentResolver</c>. Thread-safe.
 /// </summary>
-public sealed class TraceAssembler
+public sealed class TraceAssembler : ITraceReader
 {
     private readonly ISpanStore _store;
     private readonly TraceAssemblerOptions _options;
@@ -37,6 +37,30 @@ public sealed class TraceAssembler
         return FromTraceGroup(traceId) ?? Search(traceId);
     }
 
+    /// <inheritdoc />
+    public IReadOnlyList<StoredSpan> GetTrace(ReadOnlySpan<byte> traceId) => Assemble(traceId)?.Spans ?? [];
+
+    /// <inheritdoc />
+    public ReadOnlyMemory<byte> TraceIdOf(StoredSpan span)
+    {
+        ArgumentNullException.ThrowIfNull(span);
+        if (!span.Span.TraceId.IsEmpty)
+        {
+            return span.Span.TraceId.Memory;
+        }
+
+        if (_linker is not null)
+        {
+            var group = _linker.GroupOf(span.Locator);
+            if (group >= 0)
+            {
+                return _linker.TraceIdOf(group);
+            }
+        }
+
+        return AssembleFrom(span.Locator)?.TraceId ?? SyntheticIds.TraceIdFor(span.Locator);
+    }
+
     /// <summary>The trace containing the span at <paramref name="locator"/>; null when the span does not exist.</summary>
     public AssembledTrace? AssembleFrom(long locator)
     {
@@ -47,7 +71,7 @@ public sealed class TraceAssembler
             {
                 var locators = new List<long>();
                 _linker.GetGroupSpans(group, locators);
-                var trace = FromLocators(_linker.TraceIdOf(group), locators);
+                var trace = FromLocators(_linker.TraceIdOf(group), locators, locator);
                 if (trace is not null)
                 {
                     return trace;
@@ -68,7 +92,8 @@ public sealed class TraceAssembler
         }
 
         var locators = new List<long>();
-        return _linker.TryGetTraceSpans(traceId, locators) ? FromLocators(traceId.ToArray(), locators) : null;
+        var seed = SyntheticIds.TryParseTraceId(traceId, out var locator) ? locator : -1;
+        return _linker.TryGetTraceSpans(traceId, locators) ? FromLocators(traceId.ToArray(), locators, seed) : null;
     }
 
     /// <summary>The trace found by the query-time iterative search only; null when no seed span is known.</summary>
@@ -88,8 +113,14 @@ public sealed class TraceAssembler
         return seeds.Count == 0 ? null : SearchFrom(seeds, traceId.ToArray());
     }
 
-    private AssembledTrace? FromLocators(byte[] traceId, List<long> locators)
+    private AssembledTrace? FromLocators(byte[] traceId, List<long> locators, long seedLocator)
     {
+        var seeds = new HashSet<long>();
+        if (seedLocator >= 0)
+        {
+            seeds.Add(seedLocator);
+        }
+
         var spans = new List<SpanFacts>(locators.Count);
         var seen = new HashSet<long>();
         var realTraceId = SyntheticIds.TryParseTraceId(traceId, out _) ? ByteString.Empty : ByteString.CopyFrom(traceId);
@@ -110,10 +141,14 @@ public sealed class TraceAssembler
             if (facts.TraceId.IsEmpty || realTraceId.IsEmpty || facts.TraceId.Equals(realTraceId))
             {
                 spans.Add(facts);
+                if (!realTraceId.IsEmpty && facts.TraceId.Equals(realTraceId))
+                {
+                    seeds.Add(facts.Locator);
+                }
             }
         }
 
-        return spans.Count == 0 ? null : Finish(spans, traceId, AssemblyMethod.TraceGroup, truncated: false, rounds: 0);
+        return spans.Count == 0 ? null : Finish(spans, traceId, AssemblyMethod.TraceGroup, truncated: false, rounds: 0, seeds);
     }
 
     private AssembledTrace SearchFrom(List<StoredSpan> seeds, byte[]? requestedTraceId)
@@ -124,8 +159,10 @@ public sealed class TraceAssembler
         var allowedTrace = requestedTraceId is not null && !SyntheticIds.TryParseTraceId(requestedTraceId, out _)
             ? ByteString.CopyFrom(requestedTraceId) : ByteString.Empty;
         var frontier = new List<SpanFacts>();
+        var seedLocators = new HashSet<long>();
         foreach (var seed in seeds)
         {
+            seedLocators.Add(seed.Locator);
             if (!known.ContainsKey(seed.Locator))
             {
                 var facts = SpanFacts.From(seed);
@@ -211,7 +248,7 @@ public sealed class TraceAssembler
         var spans = new List<SpanFacts>(known.Values);
         var traceId = requestedTraceId
             ?? (allowedTrace.IsEmpty ? SyntheticIds.TraceIdFor(MinLocator(spans)) : allowedTrace.ToByteArray());
-        return Finish(spans, traceId, AssemblyMethod.Search, truncated, rounds);
+        return Finish(spans, traceId, AssemblyMethod.Search, truncated, rounds, seedLocators);
     }
 
     private void Admit(StoredSpan stored, SpanFacts from, Dictionary<long, SpanFacts> known, HashSet<(long, long)> rejected, List<SpanFacts> next, ByteString allowedTrace)
@@ -289,9 +326,11 @@ public sealed class TraceAssembler
         }
     }
 
-    private AssembledTrace Finish(List<SpanFacts> spans, byte[] traceId, AssemblyMethod method, bool truncated, int rounds)
+    private AssembledTrace Finish(List<SpanFacts> spans, byte[] traceId, AssemblyMethod method, bool truncated, int rounds, HashSet<long> seeds)
     {
+        MarkMultiplexed(spans);
         ParentResolver.Resolve(spans, _options);
+        spans = Prune(spans, seeds);
         var traceIdBytes = ByteString.CopyFrom(traceId);
         var output = new List<StoredSpan>(spans.Count);
         Span<byte> id = stackalloc byte[8];
@@ -325,6 +364,93 @@ public sealed class TraceAssembler
         }
 
         return new AssembledTrace(traceId, output, method, truncated, rounds);
+    }
+
+    /// <summary>
+    /// A server span whose thread also served an overlapping request is on an event loop; its syscall ids may be
+    /// another request's. The overlapping span is usually not in the trace, so ask the thread index.
+    /// </summary>
+    private void MarkMultiplexed(List<SpanFacts> spans)
+    {
+        var locators = new List<long>();
+        foreach (var server in spans)
+        {
+            server.Multiplexed = false;
+            if (server.Side != TapSide.Server || !server.HasSyscallIds || server.Pid < 0 || server.Tid < 0)
+            {
+                continue;
+            }
+
+            locators.Clear();
+            _store.Lookup(IndexKind.ThreadId, CorrelationKeyEncoding.Thread(server.Pid, server.Tid), server.Start - (server.End - server.Start) - _options.SlackNanos, server.End, locators);
+            foreach (var locator in locators)
+            {
+                if (locator == server.Locator)
+                {
+                    continue;
+                }
+
+                var other = _store.Read(locator);
+                if (other is null)
+                {
+                    continue;
+                }
+
+                var facts = SpanFacts.From(other);
+                if (facts.Side == TapSide.Server && facts.SameProcess(server) && facts.Tid == server.Tid
+                    && facts.Start < server.End && server.Start < facts.End)
+                {
+                    server.Multiplexed = true;
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Keeps the trees that contain a seed span (the spans the trace was opened by). Spans a false join pulled in
+    /// stay unconnected once the parent rules refuse the join, and are dropped here, as DeepFlow prunes.
+    /// </summary>
+    private static List<SpanFacts> Prune(List<SpanFacts> spans, HashSet<long> seeds)
+    {
+        var rootOf = new Dictionary<SpanFacts, SpanFacts>(ReferenceEqualityComparer.Instance);
+        var keep = new HashSet<SpanFacts>(ReferenceEqualityComparer.Instance);
+        foreach (var span in spans)
+        {
+            var root = Root(span);
+            rootOf[span] = root;
+            if (seeds.Contains(span.Locator))
+            {
+                keep.Add(root);
+            }
+        }
+
+        if (keep.Count == 0)
+        {
+            return spans;
+        }
+
+        var kept = new List<SpanFacts>(spans.Count);
+        foreach (var span in spans)
+        {
+            if (keep.Contains(rootOf[span]))
+            {
+                kept.Add(span);
+            }
+        }
+
+        return kept;
+
+        static SpanFacts Root(SpanFacts span)
+        {
+            // Cycles were broken by the resolver; the bound only guards against a bug turning into a hang.
+            for (var steps = 0; span.Parent is not null && steps < 100_000; steps++)
+            {
+                span = span.Parent;
+            }
+
+            return span;
+        }
     }
 
     private static long MinLocator(List<SpanFacts> spans)

@@ -68,109 +68,55 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
     public long Link(StoredSpan span)
     {
         ArgumentNullException.ThrowIfNull(span);
-        var facts = SpanFacts.From(span);
-        _gate.Wait();
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            return LinkLocked(facts);
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        return Locked(SpanFacts.From(span), static (linker, facts) => linker.LinkLocked(facts));
     }
 
     /// <summary>The group id (a locator) of the span at <paramref name="locator"/>, or -1 when it was never linked.</summary>
-    public long GroupOf(long locator)
-    {
-        _gate.Wait();
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            return GroupOfLocked(locator);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public long GroupOf(long locator) => Locked(locator, static (linker, locator) => linker.GroupOfLocked(locator));
 
     /// <summary>The group id of a real or synthetic trace id, or -1 when unknown.</summary>
-    public long GroupOfTrace(ReadOnlySpan<byte> traceId)
-    {
-        _gate.Wait();
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            return GroupOfTraceLocked(traceId);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public long GroupOfTrace(ReadOnlySpan<byte> traceId) => Locked(traceId.ToArray(), static (linker, id) => linker.GroupOfTraceLocked(id));
 
     /// <summary>Adds the locators of every span in the group of <paramref name="groupId"/> to <paramref name="locators"/>.</summary>
     public void GetGroupSpans(long groupId, List<long> locators)
     {
         ArgumentNullException.ThrowIfNull(locators);
-        _gate.Wait();
-        try
+        Locked((groupId, locators), static (linker, state) =>
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            AddMembers(Find(groupId), locators);
-        }
-        finally
-        {
-            _gate.Release();
-        }
+            linker.AddMembers(linker.Find(state.groupId), state.locators);
+            return true;
+        });
     }
 
     /// <summary>Adds the spans of the trace's group to <paramref name="locators"/>; false when the trace id is unknown.</summary>
     public bool TryGetTraceSpans(ReadOnlySpan<byte> traceId, List<long> locators)
     {
         ArgumentNullException.ThrowIfNull(locators);
-        _gate.Wait();
-        try
+        return Locked((traceId: traceId.ToArray(), locators), static (linker, state) =>
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var group = GroupOfTraceLocked(traceId);
+            var group = linker.GroupOfTraceLocked(state.traceId);
             if (group < 0)
             {
                 return false;
             }
 
-            AddMembers(Find(group), locators);
+            linker.AddMembers(linker.Find(group), state.locators);
             return true;
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        });
     }
 
     /// <summary>The trace id a group is served under: its SDK trace id, else the synthetic id of its earliest span.</summary>
-    public byte[] TraceIdOf(long groupId)
+    public byte[] TraceIdOf(long groupId) => Locked(groupId, static (linker, groupId) =>
     {
-        _gate.Wait();
-        try
+        var record = linker._table.Read(GroupKey(linker.Find(groupId)));
+        if (record is null)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var record = _table.Read(GroupKey(Find(groupId)));
-            if (record is null)
-            {
-                return SyntheticIds.TraceIdFor(groupId);
-            }
+            return SyntheticIds.TraceIdFor(groupId);
+        }
 
-            var trace = record.AsSpan(32, 16);
-            return trace.ContainsAnyExcept((byte)0) ? trace.ToArray() : SyntheticIds.TraceIdFor(ReadLong(record, 24));
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+        var trace = record.AsSpan(32, 16);
+        return trace.ContainsAnyExcept((byte)0) ? trace.ToArray() : SyntheticIds.TraceIdFor(ReadLong(record, 24));
+    });
 
     /// <inheritdoc />
     public async ValueTask CheckpointAsync(long replayFrom, CancellationToken cancellationToken)
@@ -210,6 +156,21 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
         }
 
         _gate.Dispose();
+    }
+
+    private TResult Locked<TState, TResult>(TState state, Func<TraceGroupLinker, TState, TResult> body)
+    {
+        // One FasterKV session serves every call, so calls are serialised; checkpoints hold the same gate.
+        _gate.Wait();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return body(this, state);
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     private long LinkLocked(SpanFacts facts)

@@ -182,6 +182,30 @@ internal sealed class CorrelationIndex : IDisposable
         }
     }
 
+    /// <summary>Hybrid-log begin address (moves forward when compaction drops expired chunks).</summary>
+    public long LogBeginAddress => _kv.Log.BeginAddress;
+
+    /// <summary>
+    /// Compacts the read-only part of the hybrid log, dropping last chunks whose postings all lie below
+    /// <paramref name="spanLogBegin"/>, and deletes the freed index segments. Full chunks are kept (see spanlog.md).
+    /// </summary>
+    public long Compact(long spanLogBegin)
+    {
+        long until = _kv.Log.SafeReadOnlyAddress;
+        if (until <= _kv.Log.BeginAddress)
+        {
+            return _kv.Log.BeginAddress;
+        }
+
+        using (var session = NewSession())
+        {
+            session.Compact(until, CompactionType.Scan, new ExpiredChunks(spanLogBegin, _maxPerChunk));
+        }
+
+        _kv.Log.Truncate();
+        return _kv.Log.BeginAddress;
+    }
+
     public void Dispose()
     {
         _writer.Dispose();
@@ -197,6 +221,35 @@ internal sealed class CorrelationIndex : IDisposable
     private ClientSession<SpanByte, SpanByte, PostingInput, PostingOutput, Empty, PostingFunctions> NewSession() =>
         _kv.For(_functions).NewSession<PostingFunctions>(
             sessionVariableLengthStructSettings: new SessionVariableLengthStructSettings<SpanByte, PostingInput> { valueLength = new PostingLength() });
+}
+
+/// <summary>
+/// A chunk is dropped when it is its key's last chunk (not full, so every earlier chunk is full and older) and its
+/// newest posting is below the span log's begin address. Dropping an earlier, full chunk would hide later ones
+/// from readers, which walk chunks from 0.
+/// </summary>
+internal readonly unsafe struct ExpiredChunks : ICompactionFunctions<SpanByte, SpanByte>
+{
+    private readonly long _spanLogBegin;
+    private readonly int _maxPerChunk;
+
+    public ExpiredChunks(long spanLogBegin, int maxPerChunk)
+    {
+        _spanLogBegin = spanLogBegin;
+        _maxPerChunk = maxPerChunk;
+    }
+
+    public bool IsDeleted(ref SpanByte key, ref SpanByte value)
+    {
+        int count = *(int*)value.ToPointer();
+        if (count <= 0 || count >= _maxPerChunk)
+        {
+            return false;
+        }
+
+        long last = ((Posting*)(value.ToPointer() + 8))[count - 1].Locator;
+        return last < _spanLogBegin;
+    }
 }
 
 /// <summary>Receives postings read from the index (a struct so the JIT specialises the read loop).</summary>

@@ -48,7 +48,9 @@ public sealed class FasterSpanStore : ISpanStore
     private readonly Task _checkpointLoop;
     private readonly Task _retentionLoop;
     private readonly long _maxRecordLength;
+    private static readonly DroppedRanges DroppedRangesNone = DroppedRanges.Load(string.Empty);
     private long _indexedUntil;
+    private long _lastCompaction = Stopwatch.GetTimestamp();
     private long _lastCheckpointCookie = -1;
     private int _checkpoints;
     private Task? _commitTask;
@@ -301,6 +303,10 @@ public sealed class FasterSpanStore : ISpanStore
                 _catalog.RaiseMinStart(cutoff);
                 _resources.Clear();
                 SpanStoreLog.RetentionTruncated(_logger, until, cutoffTime);
+                if (Stopwatch.GetElapsedTime(_lastCompaction) >= _options.IndexCompactionInterval)
+                {
+                    CompactIndexCore();
+                }
             }
 
             return _log.BeginAddress;
@@ -314,6 +320,40 @@ public sealed class FasterSpanStore : ISpanStore
         {
             _maintenanceGate.Release();
         }
+    }
+
+    /// <summary>Compacts the correlation index now (normally after retention, at most every IndexCompactionInterval).</summary>
+    internal async Task<long> CompactIndexNowAsync()
+    {
+        await _maintenanceGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return CompactIndexCore();
+        }
+        finally
+        {
+            _maintenanceGate.Release();
+        }
+    }
+
+    /// <summary>Hybrid-log begin address of the correlation index (diagnostics).</summary>
+    internal long IndexLogBeginAddress => _index.LogBeginAddress;
+
+    /// <summary>Postings stored under an unbucketed key, including expired ones (diagnostics).</summary>
+    internal int RawPostingCount(IndexKind kind, ReadOnlySpan<byte> value)
+    {
+        var locators = new List<long>();
+        var sink = new LocatorSink(locators, long.MinValue, long.MaxValue, long.MinValue, DroppedRangesNone);
+        Span<byte> key = stackalloc byte[IndexKeys.MaxKeyBytes];
+        int length = IndexKeys.Build(key, kind, 0, value);
+        _index.Read(key[..length], ref sink);
+        return locators.Count;
+    }
+
+    private long CompactIndexCore()
+    {
+        _lastCompaction = Stopwatch.GetTimestamp();
+        return _index.Compact(_log.BeginAddress);
     }
 
     private async ValueTask CloseAsync(bool checkpoint)
@@ -367,8 +407,14 @@ public sealed class FasterSpanStore : ISpanStore
         // Verify at least the last two pages even when the checkpoint covers them: that is where a torn write lands.
         long pageSize = _options.LogPageSize;
         long verifyFrom = Math.Max(begin, (tail & ~(pageSize - 1)) - pageSize);
+        long replayFrom = cookie;
+        foreach (ISpanIndexObserver observer in _options.Observers)
+        {
+            replayFrom = Math.Min(replayFrom, Math.Max(begin, observer.ReplayFrom));
+        }
+
         var replay = new Replay(this, cookie);
-        long bad = _files.Scan(Math.Min(cookie, verifyFrom), tail, _dropped, replay);
+        long bad = _files.Scan(Math.Min(replayFrom, verifyFrom), tail, _dropped, replay);
         replay.Flush();
         if (bad >= 0)
         {
@@ -486,10 +532,28 @@ public sealed class FasterSpanStore : ISpanStore
             {
                 foreach (Span span in scopeSpans.Spans)
                 {
-                    SpanPostings.Collect(keys, span, work.Locators[next++], _batch);
+                    long locator = work.Locators[next++];
+                    SpanPostings.Collect(keys, span, locator, _batch);
                     _catalog.AddSpan(span.Attributes, (long)span.StartTimeUnixNano);
+                    NotifyObservers(locator, resourceSpans.Resource, scopeSpans.Scope, span, replayedFrom: null);
                 }
             }
+        }
+    }
+
+    /// <summary>Hands a span to the observers (the trace-group linker) in log order; on replay only those that have not seen it.</summary>
+    private void NotifyObservers(long locator, Resource? resource, InstrumentationScope? scope, Span span, long? replayedFrom)
+    {
+        StoredSpan? stored = null;
+        foreach (ISpanIndexObserver observer in _options.Observers)
+        {
+            if (replayedFrom is not null && locator < observer.ReplayFrom)
+            {
+                continue;
+            }
+
+            stored ??= new StoredSpan(locator, resource ?? new Resource(), scope ?? new InstrumentationScope(), span);
+            observer.OnSpanAppended(stored);
         }
     }
 
@@ -520,6 +584,12 @@ public sealed class FasterSpanStore : ISpanStore
             if (await _index.CheckpointAsync(cookieBytes, full).ConfigureAwait(false))
             {
                 _lastCheckpointCookie = cookie;
+            }
+
+            // Observers were fed in the same pass as the index, so the index cookie covers them too.
+            foreach (ISpanIndexObserver observer in _options.Observers)
+            {
+                await observer.CheckpointAsync(cookie, CancellationToken.None).ConfigureAwait(false);
             }
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
@@ -710,17 +780,22 @@ public sealed class FasterSpanStore : ISpanStore
 
         public void OnRecord(long address, byte type, ReadOnlySpan<byte> record)
         {
-            if (address < _from)
+            bool index = address >= _from;
+            if (!index && _store._options.Observers.Count == 0)
             {
                 return;
             }
 
-            Replayed++;
             if (type == SpanLogRecord.TypeResource)
             {
                 Resource resource = ResourceSpans.Parser.ParseFrom(SpanLogRecord.Payload(record, type)).Resource ?? new Resource();
                 _store.CacheResource(address, resource);
-                _store._catalog.AddResource(resource.Attributes);
+                if (index)
+                {
+                    Replayed++;
+                    _store._catalog.AddResource(resource.Attributes);
+                }
+
                 return;
             }
 
@@ -734,8 +809,18 @@ public sealed class FasterSpanStore : ISpanStore
             ScopeSpans scopeSpans = ScopeSpans.Parser.ParseFrom(SpanLogRecord.Payload(record, type));
             foreach (Span span in scopeSpans.Spans)
             {
-                SpanPostings.Collect(_keys, span, address, _store._batch);
-                _store._catalog.AddSpan(span.Attributes, (long)span.StartTimeUnixNano);
+                if (index)
+                {
+                    SpanPostings.Collect(_keys, span, address, _store._batch);
+                    _store._catalog.AddSpan(span.Attributes, (long)span.StartTimeUnixNano);
+                }
+
+                _store.NotifyObservers(address, _store.GetResource(resourceLocator), scopeSpans.Scope, span, replayedFrom: address);
+            }
+
+            if (index)
+            {
+                Replayed++;
             }
 
             if (_store._batch.PostingCount >= FlushPostingsAt)

@@ -69,8 +69,10 @@ internal static class SpanPostings
         int pid = resource.Pid;
         long threadId = -1;
         long pseudoThreadId = -1;
-        foreach (KeyValue attribute in span.Attributes)
+        // Indexed loops: RepeatedField's enumerator is a heap-allocated iterator.
+        for (int a = 0; a < span.Attributes.Count; a++)
         {
+            KeyValue attribute = span.Attributes[a];
             switch (attribute.Key)
             {
                 case SpanAttributeNames.TcpReqSeq:

@@ -15,6 +15,9 @@ public sealed class SpanStoreOptions
     /// <summary>How often retention runs (default 1 minute).</summary>
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Least time between two compactions of the correlation index after retention (default 1 hour).</summary>
+    public TimeSpan IndexCompactionInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>How often the correlation index is checkpointed (default 30 seconds).</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -51,6 +54,9 @@ public sealed class SpanStoreOptions
     /// <summary>Longest attribute value (in characters) the tag catalog records (default 256).</summary>
     public int MaxTagValueLength { get; set; } = 256;
 
+    /// <summary>Components fed every appended span in log order, and replayed ones after a restart (the trace-group linker).</summary>
+    public IList<ISpanIndexObserver> Observers { get; } = [];
+
     /// <summary>Throws <see cref="ArgumentException"/> with a one-line reason when a setting is invalid.</summary>
     public void Validate()
     {
@@ -59,9 +65,9 @@ public sealed class SpanStoreOptions
             throw new ArgumentException("SpanStore: DataDirectory must be set.");
         }
 
-        if (Retention <= TimeSpan.Zero || RetentionInterval <= TimeSpan.Zero || CheckpointInterval <= TimeSpan.Zero)
+        if (Retention <= TimeSpan.Zero || RetentionInterval <= TimeSpan.Zero || CheckpointInterval <= TimeSpan.Zero || IndexCompactionInterval < TimeSpan.Zero)
         {
-            throw new ArgumentException("SpanStore: Retention, RetentionInterval and CheckpointInterval must be positive.");
+            throw new ArgumentException("SpanStore: Retention, RetentionInterval and CheckpointInterval must be positive, IndexCompactionInterval not negative.");
         }
 
         RequirePowerOfTwo(LogPageSize, nameof(LogPageSize), 1L << 12);

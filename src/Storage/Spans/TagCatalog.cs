@@ -198,8 +198,9 @@ internal sealed class TagCatalog
 
     private void AddAll(Dictionary<string, HashSet<string>> map, RepeatedField<KeyValue> attributes)
     {
-        foreach (KeyValue attribute in attributes)
+        for (int a = 0; a < attributes.Count; a++)
         {
+            KeyValue attribute = attributes[a];
             if (!map.TryGetValue(attribute.Key, out HashSet<string>? values))
             {
                 if (map.Count >= _maxNames)

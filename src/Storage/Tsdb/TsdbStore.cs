@@ -2,8 +2,10 @@ using System.Globalization;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text;
+
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+
 using TraceLink.Storage.Tsdb.Blocks;
 using TraceLink.Storage.Tsdb.Chunks;
 using TraceLink.Storage.Tsdb.Head;

@@ -12,10 +12,23 @@ namespace TraceLink.Query.Tests.PromQLTests;
 internal readonly record struct CaseResult(string File, int Line, string Command, bool Passed, bool Skipped, string? Error);
 
 /// <summary>Runs Prometheus promqltest scripts (load, load_with_nhcb, clear, eval[_fail|_warn|_ordered] instant/range).</summary>
-internal sealed partial class PromQLScriptRunner(IReadOnlyDictionary<string, string> skipped)
+/// <remarks>
+/// Data goes in only through <see cref="ISeriesStore.Appender"/>, so <paramref name="storeFactory"/> can hand out the
+/// real TSDB instead of the in-memory double; a fresh store is created at the start of a script and on <c>clear</c>.
+/// </remarks>
+internal sealed partial class PromQLScriptRunner(IReadOnlyDictionary<string, string> skipped, Func<ISeriesStore>? storeFactory = null)
 {
     private const double Epsilon = 0.000001;
-    private readonly InMemorySeriesStore _store = new();
+    private readonly Func<ISeriesStore> _factory = storeFactory ?? (() => new InMemorySeriesStore());
+    private ISeriesStore _store = null!;
+    private PromQLEngine _engine = null!;
+
+    private void NewStore()
+    {
+        (_store as IDisposable)?.Dispose();
+        _store = _factory();
+        _engine = new PromQLEngine(_store, new PromQLOptions { MaxSamples = 10000, Timeout = TimeSpan.FromSeconds(100) });
+    }
 
     [GeneratedRegex(@"^load(?:_(with_nhcb))?\s+(.+?)$")]
     private static partial Regex LoadPattern();
@@ -44,8 +57,7 @@ internal sealed partial class PromQLScriptRunner(IReadOnlyDictionary<string, str
             var t = l.Trim();
             return t.StartsWith('#') ? string.Empty : t;
         }).ToArray();
-        _store.Clear();
-        var engine = new PromQLEngine(_store, new PromQLOptions { MaxSamples = 10000, Timeout = TimeSpan.FromSeconds(100) });
+        NewStore();
         for (var i = 0; i < lines.Length; i++)
         {
             var l = lines[i];
@@ -57,7 +69,7 @@ internal sealed partial class PromQLScriptRunner(IReadOnlyDictionary<string, str
             var cmd = l.Split([' ', '\t'], 2)[0].ToLowerInvariant();
             if (cmd == "clear")
             {
-                _store.Clear();
+                NewStore();
             }
             else if (cmd.StartsWith("load", StringComparison.Ordinal))
             {
@@ -78,7 +90,7 @@ internal sealed partial class PromQLScriptRunner(IReadOnlyDictionary<string, str
                 string? error;
                 try
                 {
-                    error = Execute(engine, eval);
+                    error = Execute(_engine, eval);
                 }
                 catch (Exception ex) when (ex is FormatException or InvalidOperationException or NullReferenceException or IndexOutOfRangeException or ArgumentException or InvalidCastException or KeyNotFoundException or OverflowException)
                 {
@@ -121,31 +133,33 @@ internal sealed partial class PromQLScriptRunner(IReadOnlyDictionary<string, str
             loaded.Add((labels, samples));
         }
 
+        var app = _store.Appender();
         foreach (var (labels, samples) in loaded)
         {
             foreach (var (t, f, h) in samples)
             {
                 if (h != null)
                 {
-                    _store.Add(labels, t, h);
+                    app.AppendFloatHistogram(labels, t, h);
                 }
                 else
                 {
-                    _store.Add(labels, t, f);
+                    app.AppendFloat(labels, t, f);
                 }
             }
         }
 
         if (nhcb)
         {
-            AppendCustomHistograms(loaded);
+            AppendCustomHistograms(loaded, app);
         }
 
+        app.CommitAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
         return i;
     }
 
     /// <summary>load_with_nhcb: also stores each classic histogram as a custom-bucket native histogram.</summary>
-    private void AppendCustomHistograms(List<(Label[] Labels, List<(long T, double F, FloatHistogram? H)> Samples)> loaded)
+    private static void AppendCustomHistograms(List<(Label[] Labels, List<(long T, double F, FloatHistogram? H)> Samples)> loaded, ISampleAppender app)
     {
         var groups = new Dictionary<string, (Label[] Metric, List<double> Bounds, Dictionary<long, (Dictionary<double, double> Buckets, double Count, double Sum)> ByTs)>();
         foreach (var (labels, samples) in loaded)
@@ -249,7 +263,7 @@ internal sealed partial class PromQLScriptRunner(IReadOnlyDictionary<string, str
                     PositiveBuckets = buckets,
                     CustomValues = custom,
                 };
-                _store.Add(g.Metric, t, HistogramMath.Compact(fh));
+                app.AppendFloatHistogram(g.Metric, t, HistogramMath.Compact(fh));
             }
         }
     }

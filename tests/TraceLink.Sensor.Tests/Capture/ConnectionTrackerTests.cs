@@ -125,9 +125,19 @@ public sealed class ConnectionTrackerTests
         byte[] bytes = Encoding.Latin1.GetBytes(payload);
         Record(new EventHeader
         {
-            Kind = EventKind.Data, Pid = Pid, Tid = tid, Sock = sock, Seq = seq, Direction = direction,
-            TsEnter = Tick(), TsExit = Tick(), Ret = bytes.Length, Captured = (uint)bytes.Length, Family = 2,
-            LocalPort = 1234, RemotePort = 80,
+            Kind = EventKind.Data,
+            Pid = Pid,
+            Tid = tid,
+            Sock = sock,
+            Seq = seq,
+            Direction = direction,
+            TsEnter = Tick(),
+            TsExit = Tick(),
+            Ret = bytes.Length,
+            Captured = (uint)bytes.Length,
+            Family = 2,
+            LocalPort = 1234,
+            RemotePort = 80,
         }, bytes);
     }
 
@@ -136,8 +146,15 @@ public sealed class ConnectionTrackerTests
         byte[] bytes = Encoding.Latin1.GetBytes(payload);
         Record(new EventHeader
         {
-            Kind = EventKind.Ssl, Pid = Pid, Tid = tid, Sock = ssl, Direction = direction,
-            TsEnter = enter ?? Tick(), TsExit = Tick(), Ret = bytes.Length, Captured = (uint)bytes.Length,
+            Kind = EventKind.Ssl,
+            Pid = Pid,
+            Tid = tid,
+            Sock = ssl,
+            Direction = direction,
+            TsEnter = enter ?? Tick(),
+            TsExit = Tick(),
+            Ret = bytes.Length,
+            Captured = (uint)bytes.Length,
         }, bytes);
     }
 

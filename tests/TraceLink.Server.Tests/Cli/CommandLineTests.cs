@@ -55,4 +55,27 @@ public sealed class CommandLineTests
         Assert.True(help);
         Assert.Null(error);
     }
+
+    [Fact]
+    public void Sensor_command_takes_an_export_url_and_repeatable_filters()
+    {
+        var options = CommandLine.Parse(["sensor", "--export", "http://10.0.0.5:3200", "--port", "8080", "--port", "443", "--process", "nginx", "--pid", "42"], out var error, out _);
+
+        Assert.Null(error);
+        Assert.Equal("sensor", options!.Command);
+        Assert.Equal(new Uri("http://10.0.0.5:3200"), options.ExportUrl);
+        Assert.Equal([8080, 443], options.SensorPorts);
+        Assert.Equal(["nginx"], options.SensorProcesses);
+        Assert.Equal([42], options.SensorPids);
+    }
+
+    [Theory]
+    [InlineData("sensor needs --export URL", "sensor")]
+    [InlineData("invalid --export \"ftp://x\"", "sensor", "--export", "ftp://x")]
+    [InlineData("invalid --port \"70000\"", "sensor", "--export", "http://x", "--port", "70000")]
+    public void Bad_sensor_flags_are_rejected(string expectedStart, params string[] args)
+    {
+        Assert.Null(CommandLine.Parse(args, out var error, out _));
+        Assert.StartsWith(expectedStart, error);
+    }
 }

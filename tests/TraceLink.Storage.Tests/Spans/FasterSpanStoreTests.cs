@@ -220,6 +220,41 @@ public sealed class FasterSpanStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Checkpoints_taken_during_concurrent_appends_recover_every_span_exactly_once()
+    {
+        FasterSpanStore store = _fixture.Open();
+        using var stop = new CancellationTokenSource();
+        Task checkpoints = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await store.CheckpointNowAsync();
+            }
+        });
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            for (int r = 0; r < 20; r++)
+            {
+                await store.AppendAsync(SpanFactory.Request("svc", ((w * 20) + r) * 2, 2, 5, SpanFactory.Now), CancellationToken.None);
+            }
+        })));
+        await stop.CancelAsync();
+        await checkpoints;
+        await store.CloseWithoutCheckpointAsync();
+
+        await using FasterSpanStore reopened = _fixture.Open();
+        for (int t = 0; t < 160; t++)
+        {
+            Assert.Equal(5, reopened.GetTrace(SpanFactory.TraceId(t)).Count);
+        }
+
+        var all = new List<long>();
+        reopened.Lookup(IndexKind.Service, SpanIndexValues.Utf8("svc"), long.MinValue, long.MaxValue, all);
+        Assert.Equal(800, all.Count);
+        Assert.Equal(800, all.Distinct().Count());
+    }
+
+    [Fact]
     public async Task ScanNewestFirst_returns_newest_minute_first_within_range()
     {
         await using FasterSpanStore store = _fixture.Open();

@@ -74,6 +74,15 @@ public sealed class SpanStoreDurabilityTests : IDisposable
             Assert.Empty(oldPostings);
             Assert.Equal(4, store.GetTrace(SpanFactory.TraceId(1001)).Count);
             Assert.Equal(8, store.ScanNewestFirst(long.MinValue, long.MaxValue).Count());
+
+            // Compaction drops the expired posting chunks from the index itself, not just from results.
+            await store.CheckpointNowAsync();
+            Assert.Equal(4, store.RawPostingCount(IndexKind.TraceId, SpanFactory.TraceId(3)));
+            long indexBegin = store.IndexLogBeginAddress;
+            Assert.True(await store.CompactIndexNowAsync() > indexBegin);
+            Assert.Equal(0, store.RawPostingCount(IndexKind.TraceId, SpanFactory.TraceId(3)));
+            Assert.Equal(4, store.RawPostingCount(IndexKind.TraceId, SpanFactory.TraceId(1001)));
+            Assert.Equal(4, store.GetTrace(SpanFactory.TraceId(1001)).Count);
         }
 
         await using FasterSpanStore reopened = _fixture.Open(small);

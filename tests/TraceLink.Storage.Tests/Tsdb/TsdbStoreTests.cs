@@ -1,4 +1,5 @@
 using TraceLink.Storage.Tsdb;
+
 using MatchType = TraceLink.Storage.Tsdb.MatchType;
 
 namespace TraceLink.Storage.Tests.Tsdb;

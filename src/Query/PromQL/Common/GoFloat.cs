@@ -9,19 +9,9 @@ internal static class GoFloat
     /// <summary>Prometheus JSON sample value: 'f' unless |f| &lt; 1e-6 or ≥ 1e21, then 'e'.</summary>
     public static string FormatJson(double f)
     {
-        if (double.IsNaN(f))
+        if (Special(f) is { } sp)
         {
-            return "NaN";
-        }
-
-        if (double.IsPositiveInfinity(f))
-        {
-            return "+Inf";
-        }
-
-        if (double.IsNegativeInfinity(f))
-        {
-            return "-Inf";
+            return sp;
         }
 
         var abs = Math.Abs(f);
@@ -32,14 +22,9 @@ internal static class GoFloat
     /// <summary>Go's <c>strconv.FormatFloat(f, 'f', -1, 64)</c>.</summary>
     public static string FormatF(double f)
     {
-        if (double.IsNaN(f))
+        if (Special(f) is { } sp)
         {
-            return "NaN";
-        }
-
-        if (double.IsInfinity(f))
-        {
-            return f > 0 ? "+Inf" : "-Inf";
+            return sp;
         }
 
         return Format(f, 'f');
@@ -48,19 +33,9 @@ internal static class GoFloat
     /// <summary>Go's <c>fmt.Sprint(float64)</c> (%g shortest, exponent threshold 6... and -4).</summary>
     public static string FormatG(double f)
     {
-        if (double.IsNaN(f))
+        if (Special(f) is { } sp)
         {
-            return "NaN";
-        }
-
-        if (double.IsPositiveInfinity(f))
-        {
-            return "+Inf";
-        }
-
-        if (double.IsNegativeInfinity(f))
-        {
-            return "-Inf";
+            return sp;
         }
 
         if (f == 0)
@@ -72,6 +47,8 @@ internal static class GoFloat
         var exp = dp - 1;
         return Format(f, exp < -4 || exp >= 6 ? 'e' : 'f');
     }
+
+    private static string? Special(double f) => double.IsNaN(f) ? "NaN" : double.IsPositiveInfinity(f) ? "+Inf" : double.IsNegativeInfinity(f) ? "-Inf" : null;
 
     private static (string Digits, int Dp) Decompose(double abs)
     {

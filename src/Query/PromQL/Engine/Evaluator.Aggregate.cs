@@ -718,31 +718,21 @@ internal sealed partial class Evaluator
         return op == "topk" ? a < b : a > b;
     }
 
-    private static int CompareDesc(double a, double b)
+    private static int CompareDesc(double a, double b) => CompareNaNLast(b, a, nanLast: -1);
+
+    private static int CompareAsc(double a, double b) => CompareNaNLast(a, b, nanLast: 1);
+
+    /// <summary>Orders by value with NaN after every number (sign of <paramref name="nanLast"/> says where NaN goes for swapped args).</summary>
+    private static int CompareNaNLast(double a, double b, int nanLast)
     {
         if (double.IsNaN(a))
         {
-            return double.IsNaN(b) ? 0 : 1;
+            return double.IsNaN(b) ? 0 : nanLast;
         }
 
         if (double.IsNaN(b))
         {
-            return -1;
-        }
-
-        return b.CompareTo(a);
-    }
-
-    private static int CompareAsc(double a, double b)
-    {
-        if (double.IsNaN(a))
-        {
-            return double.IsNaN(b) ? 0 : 1;
-        }
-
-        if (double.IsNaN(b))
-        {
-            return -1;
+            return -nanLast;
         }
 
         return a.CompareTo(b);

@@ -289,40 +289,13 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>A range selector as a result value (only valid for instant queries).</summary>
-    private MatrixValue EvalMatrixSelectorRaw(MatrixSelector ms)
+    private MatrixValue EvalMatrixSelectorRaw(MatrixSelector ms) => RawMatrix(MatrixSource.FromSelector(this, ms));
+
+    private MatrixValue EvalSubqueryRaw(SubqueryExpr sq) => RawMatrix(MatrixSource.FromSubquery(this, sq));
+
+    /// <summary>The window of every series at the (single) evaluation time, with original sample timestamps.</summary>
+    private MatrixValue RawMatrix(MatrixSource src)
     {
-        var src = MatrixSource.FromSelector(this, ms);
-        var result = new List<EvalSeries>();
-        var refT = src.RefTime(Start);
-        for (var s = 0; s < src.Count; s++)
-        {
-            var w = src.Window(s, refT);
-            if (w.Floats.Length == 0 && w.Histograms.Length == 0)
-            {
-                continue;
-            }
-
-            var es = new EvalSeries(src.Metric(s));
-            if (w.Floats.Length > 0)
-            {
-                es.Floats = [.. w.Floats];
-            }
-
-            if (w.Histograms.Length > 0)
-            {
-                es.Histograms = [.. w.Histograms];
-            }
-
-            AddSamples(es.Count);
-            result.Add(es);
-        }
-
-        return new MatrixValue(result);
-    }
-
-    private MatrixValue EvalSubqueryRaw(SubqueryExpr sq)
-    {
-        var src = MatrixSource.FromSubquery(this, sq);
         var result = new List<EvalSeries>();
         var refT = src.RefTime(Start);
         for (var s = 0; s < src.Count; s++)
@@ -344,6 +317,7 @@ internal sealed partial class Evaluator
                 es.Histograms = [.. w.Histograms];
             }
 
+            AddSamples(es.Count);
             result.Add(es);
         }
 

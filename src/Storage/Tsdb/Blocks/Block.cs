@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+
 using Microsoft.Win32.SafeHandles;
+
 using TraceLink.Storage.Tsdb.Chunks;
 using TraceLink.Storage.Tsdb.Wal;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+
 using Microsoft.Extensions.Logging;
 
 namespace TraceLink.Storage.Tsdb.Wal;

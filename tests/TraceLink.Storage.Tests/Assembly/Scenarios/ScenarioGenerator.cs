@@ -62,6 +62,7 @@ internal static class ScenarioGenerator
         public bool IsSdk => Kind is ServiceKind.Sdk or ServiceKind.LoadGenerator;
 
         public bool SyscallIds => Kind is ServiceKind.Sdk or ServiceKind.Plain or ServiceKind.Terminal;
+
     }
 
     private sealed class Connection(string clientIp, int clientPort, string serverIp, int serverPort, long seqC, long seqS)
@@ -215,6 +216,7 @@ internal static class ScenarioGenerator
             Add("users", ServiceKind.Terminal, 9, 1000);
             Add("db", ServiceKind.Terminal, 9, 1001);
             Add("cache", ServiceKind.Terminal, 6, 1001);
+            Add("notify", ServiceKind.AsyncApp, 5, 1001);
         }
 
         private List<Service> Downstream(Service service)
@@ -237,6 +239,11 @@ internal static class ScenarioGenerator
                     if (_random.NextDouble() < 0.7)
                     {
                         calls.Add(_services["payments"]);
+                    }
+
+                    if (_random.NextDouble() < options.EventLoopAppCallRate)
+                    {
+                        calls.Add(_services["notify"]);
                     }
 
                     break;
@@ -263,6 +270,13 @@ internal static class ScenarioGenerator
                     break;
                 case "auth":
                     calls.Add(_services["users"]);
+                    break;
+                case "notify":
+                    for (var i = _random.Next(1, 3); i > 0; i--)
+                    {
+                        calls.Add(_services["cache"]);
+                    }
+
                     break;
                 default:
                     break;
@@ -335,8 +349,8 @@ internal static class ScenarioGenerator
             foreach (var hop in _hops)
             {
                 var server = hop.Server;
-                hop.ServerThread = server.Kind == ServiceKind.Proxy
-                    ? server.Pid + 1 + _random.Next(2)
+                hop.ServerThread = server.Kind == ServiceKind.Proxy ? server.Pid + 1 + _random.Next(2)
+                    : server.Kind == ServiceKind.AsyncApp ? server.Pid + 1
                     : Claim(server, hop.TRecv, hop.TRespSend);
                 if (hop.Client is { Kind: ServiceKind.LoadGenerator } loadgen)
                 {
@@ -351,7 +365,9 @@ internal static class ScenarioGenerator
                     continue;
                 }
 
-                hop.ClientThread = hop.Client.Kind == ServiceKind.Proxy ? hop.Client.Pid + 1 + _random.Next(2) : hop.Parent!.ServerThread;
+                hop.ClientThread = hop.Client.Kind == ServiceKind.Proxy ? hop.Client.Pid + 1 + _random.Next(2)
+                    : hop.Client.Kind == ServiceKind.AsyncApp ? hop.Client.Pid + 1
+                    : hop.Parent!.ServerThread;
             }
         }
 
@@ -454,6 +470,49 @@ internal static class ScenarioGenerator
                 if (hop.Client is { Kind: ServiceKind.LoadGenerator } loadgen)
                 {
                     hop.ClientSysResp = ++loadgen.Host.SyscallCounter;
+                }
+            }
+
+            SimulateEventLoopSyscallIds();
+        }
+
+        /// <summary>
+        /// The kernel rule on a thread that interleaves requests: the id minted by the latest ingress is stamped on
+        /// whatever that thread writes next, which may belong to another request.
+        /// </summary>
+        private void SimulateEventLoopSyscallIds()
+        {
+            var events = new List<(long Time, Service Service, int Thread, bool Ingress, Action<long> Set)>();
+            foreach (var hop in _hops)
+            {
+                var current = hop;
+                if (hop.Server.Kind == ServiceKind.AsyncApp)
+                {
+                    events.Add((hop.TRecv, hop.Server, hop.ServerThread, true, id => current.ServerSysReq = id));
+                    events.Add((hop.TRespSend, hop.Server, hop.ServerThread, false, id => current.ServerSysResp = id));
+                }
+
+                if (hop.Client is { Kind: ServiceKind.AsyncApp } client)
+                {
+                    events.Add((hop.TSend, client, hop.ClientThread, false, id => current.ClientSysReq = id));
+                    events.Add((hop.TRespRecv, client, hop.ClientThread, true, id => current.ClientSysResp = id));
+                }
+            }
+
+            events.Sort((a, b) => a.Time.CompareTo(b.Time));
+            var entries = new Dictionary<(string, int), long>();
+            foreach (var (_, service, thread, ingress, set) in events)
+            {
+                var key = (service.Name, thread);
+                if (ingress)
+                {
+                    var id = ++service.Host.SyscallCounter;
+                    entries[key] = id;
+                    set(id);
+                }
+                else if (entries.Remove(key, out var id))
+                {
+                    set(id);
                 }
             }
         }

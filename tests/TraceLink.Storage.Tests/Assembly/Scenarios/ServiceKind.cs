@@ -18,6 +18,12 @@ internal enum ServiceKind
     /// <summary>Answers inline (database, cache).</summary>
     Terminal,
 
+    /// <summary>
+    /// Un-instrumented event-loop application (Node-style): one thread interleaves many requests, and the kernel's
+    /// per-thread syscall id (ingress mints, egress stamps and clears) mixes requests up.
+    /// </summary>
+    AsyncApp,
+
     /// <summary>SDK-instrumented load generator: client only.</summary>
     LoadGenerator,
 }
