@@ -19,28 +19,17 @@ public sealed class ExplorerBrowserFixture : IAsyncLifetime
 
     public string? UnavailableReason { get; private set; }
 
-    /// <summary>Why the tests do not run against the real server process, or null when they do.</summary>
-    public string? FallbackReason { get; private set; }
-
     public async Task InitializeAsync()
     {
         var url = Environment.GetEnvironmentVariable("TRACELINK_URL");
         if (!string.IsNullOrEmpty(url))
         {
-            Backend = RunningServerBackend.Attach(new Uri(url));
+            Backend = await RunningServerBackend.AttachAsync(new Uri(url));
         }
         else
         {
             var (real, missing) = await RunningServerBackend.TryStartAsync();
-            if (real is not null)
-            {
-                Backend = real;
-            }
-            else
-            {
-                FallbackReason = $"the tracelink server of this build lacks {missing}";
-                Backend = await DocumentedShapesBackend.StartAsync();
-            }
+            Backend = real ?? throw new InvalidOperationException($"the tracelink server does not serve {missing}");
         }
 
         if (!File.Exists(ChromiumPath))

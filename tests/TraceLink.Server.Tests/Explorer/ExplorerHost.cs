@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -13,7 +12,7 @@ using TraceLink.Server.Explorer;
 
 namespace TraceLink.Server.Tests.Explorer;
 
-/// <summary>A real Kestrel server on a free loopback port with the Explorer mapped (and optional extra endpoints).</summary>
+/// <summary>A real Kestrel server on a free loopback port with only the Explorer mapped.</summary>
 internal sealed class ExplorerHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -30,14 +29,13 @@ internal sealed class ExplorerHost : IAsyncDisposable
     /// <summary>A client that does not decompress, so tests see the encoding the server chose.</summary>
     public HttpClient Client { get; }
 
-    public static async Task<ExplorerHost> StartAsync(Action<IEndpointRouteBuilder>? mapMore = null)
+    public static async Task<ExplorerHost> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
         app.MapExplorer();
-        mapMore?.Invoke(app);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new ExplorerHost(app, new Uri(address));

@@ -10,5 +10,8 @@ internal interface IExplorerBackend : IAsyncDisposable
     /// <summary>One line for the test output saying what is being tested.</summary>
     string Description { get; }
 
+    /// <summary>Whether <c>/loki/api/v1/query_range</c> is served (the trace page's log lines come from it).</summary>
+    bool ServesLogs { get; }
+
     Task IngestAsync(ExportTraceServiceRequest request);
 }

@@ -12,15 +12,17 @@ namespace TraceLink.Server.Tests.Explorer;
 /// <summary>A real TraceLink server; traces go in through OTLP/HTTP like any SDK's.</summary>
 internal sealed class RunningServerBackend : IExplorerBackend
 {
-    // What the page reads; the real server is used only when it answers all of them.
+    // What the page reads; the tests fail when the server does not answer all of them. The log API is
+    // checked separately: without it the trace page shows its log section as unavailable.
     private static readonly (string Path, string What)[] RequiredEndpoints =
     [
         ("/", "the Explorer (MapExplorer)"),
         ("/api/echo", "the Tempo API"),
         ("/api/v1/query?query=1", "the Prometheus query API"),
         ("/api/v1/query_exemplars?query=traces_spanmetrics_duration_seconds", "the Prometheus exemplar API"),
-        ("/loki/api/v1/query_range?query=%7Bservice_name%3D%22x%22%7D", "the log API"),
     ];
+
+    private const string LogProbe = "/loki/api/v1/query_range?query=%7Bservice_name%3D%22x%22%7D";
 
     private readonly HttpClient _client;
     private readonly ServerProcess? _process;
@@ -39,12 +41,19 @@ internal sealed class RunningServerBackend : IExplorerBackend
 
     public string Description { get; }
 
+    public bool ServesLogs { get; private set; }
+
     /// <summary>A server someone already started (TRACELINK_URL).</summary>
-    public static RunningServerBackend Attach(Uri baseAddress) => new(baseAddress, null, null, $"the TraceLink server at {baseAddress}");
+    public static async Task<RunningServerBackend> AttachAsync(Uri baseAddress)
+    {
+        var backend = new RunningServerBackend(baseAddress, null, null, $"the TraceLink server at {baseAddress}");
+        await backend.ProbeLogsAsync();
+        return backend;
+    }
 
     /// <summary>
-    /// Starts the real <c>tracelink serve</c> process; returns null and the missing parts when this build's
-    /// server does not yet serve everything the Explorer reads.
+    /// Starts the real <c>tracelink serve</c> process; returns null and the missing parts when the server does
+    /// not serve everything the Explorer reads.
     /// </summary>
     public static async Task<(RunningServerBackend? Backend, string Missing)> TryStartAsync()
     {
@@ -64,11 +73,18 @@ internal sealed class RunningServerBackend : IExplorerBackend
 
         if (missing.Count == 0)
         {
+            await backend.ProbeLogsAsync();
             return (backend, string.Empty);
         }
 
         await backend.DisposeAsync();
         return (null, string.Join("; ", missing));
+    }
+
+    private async Task ProbeLogsAsync()
+    {
+        using var response = await _client.GetAsync(new Uri(LogProbe, UriKind.Relative));
+        ServesLogs = response.StatusCode == HttpStatusCode.OK;
     }
 
     public async Task IngestAsync(ExportTraceServiceRequest request)

@@ -31,12 +31,14 @@ internal static class SampleTraces
 
     /// <summary>
     /// frontend GET /checkout → frontend client POST /pay → payments server POST /pay (error, hostile body)
-    /// → payments client SELECT cards; plus frontend render receipt. Timed to end just before <paramref name="now"/>.
+    /// → payments client SELECT cards; plus frontend render receipt. Timed to end just before <paramref name="now"/>;
+    /// <paramref name="stretch"/> multiplies every duration (the span-metrics exemplar reservoir keeps one span
+    /// per bucket and interval, so a trace meant to become an exemplar must be slower than its neighbours).
     /// </summary>
-    public static ExportTraceServiceRequest Small(byte[] traceId, DateTimeOffset now)
+    public static ExportTraceServiceRequest Small(byte[] traceId, DateTimeOffset now, double stretch = 1)
     {
-        var t0 = (ulong)(now.ToUnixTimeMilliseconds() - 500) * 1_000_000UL;
-        ulong Ms(double ms) => t0 + (ulong)(ms * 1_000_000);
+        var t0 = (ulong)(now.ToUnixTimeMilliseconds() - (long)(500 * stretch)) * 1_000_000UL;
+        ulong Ms(double ms) => t0 + (ulong)(ms * stretch * 1_000_000);
         var root = NewSpan(traceId, 1, 0, SmallSpanNames[0], Span.Types.SpanKind.Server, Ms(0), Ms(120));
         root.Attributes.Add(Str("http.request.method", "GET"));
         root.Attributes.Add(Str("url.path", "/checkout"));

@@ -108,7 +108,17 @@ export async function render(main, params, signal) {
     if (row) select(row.dataset.spanId, false);
   });
 
-  const ruler = h('div', { class: 'ruler' }, h('div', { class: 'name-cell' }, 'Span'), h('div', { class: 'bar-cell' },
+  // Typing narrows a long waterfall to the spans whose service, name or kind contain the text.
+  const filter = h('input', { type: 'search', class: 'span-filter', id: 'span-filter', placeholder: 'Filter spans', 'aria-label': 'Filter spans', autocomplete: 'off' });
+  filter.addEventListener('input', () => {
+    const needle = filter.value.trim().toLowerCase();
+    for (const row of rows.children) {
+      const sp = byId.get(row.dataset.spanId);
+      const hit = !needle || `${sp.service} ${sp.name} ${sp.kind}`.toLowerCase().includes(needle);
+      row.classList.toggle('filtered-out', !hit);
+    }
+  });
+  const ruler = h('div', { class: 'ruler' }, h('div', { class: 'name-cell' }, filter), h('div', { class: 'bar-cell' },
     [0, 0.25, 0.5, 0.75, 1].map((f) => h('span', { class: 'tick', style: f === 1 ? { right: '0' } : { left: `${f * 100}%` } }, fmtDurationNs(total * f)))));
   const logs = h('section', { class: 'logs', id: 'trace-logs' }, h('h2', null, 'Log lines'), h('p', { class: 'muted' }, 'Loading log lines…'));
 
