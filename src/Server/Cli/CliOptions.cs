@@ -16,6 +16,9 @@ internal sealed class CliOptions
 
     public long MaxRequestBytes { get; set; } = 16L << 20;
 
+    /// <summary>How often span-derived RED metrics are written to the TSDB.</summary>
+    public TimeSpan MetricsFlushInterval { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary><c>serve --sensor</c>: run the eBPF sensor in-process.</summary>
     public bool Sensor { get; set; }
 

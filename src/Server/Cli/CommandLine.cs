@@ -21,6 +21,7 @@ internal static class CommandLine
           --listen ADDR               HTTP listen address host:port or :port (default :3200)
           --retention DUR             drop spans older than this, e.g. 7d, 36h (default 7d)
           --max-request-bytes N       largest accepted request body after decompression (default 16777216)
+          --metrics-flush-interval DUR  how often span-derived RED metrics are written (default 15s)
           --sensor                    also run the eBPF sensor in-process (needs root, BTF and tracefs)
 
         Flags of sensor (filters also apply to serve --sensor; repeat a filter to list several):
@@ -68,7 +69,7 @@ internal static class CommandLine
                 case "--sensor":
                     options.Sensor = true;
                     continue;
-                case "--data" or "--listen" or "--retention" or "--max-request-bytes" or "--export" or "--pid" or "--process" or "--port":
+                case "--data" or "--listen" or "--retention" or "--metrics-flush-interval" or "--max-request-bytes" or "--export" or "--pid" or "--process" or "--port":
                     break;
                 default:
                     error = $"unknown flag {arg} (see tracelink --help)";
@@ -133,6 +134,15 @@ internal static class CommandLine
                 }
 
                 options.Retention = retention;
+                return true;
+            case "--metrics-flush-interval":
+                if (!DurationParser.TryParse(value, out var flush) || flush <= TimeSpan.Zero)
+                {
+                    error = $"invalid --metrics-flush-interval \"{value}\": want a positive duration such as 15s";
+                    return false;
+                }
+
+                options.MetricsFlushInterval = flush;
                 return true;
             case "--export":
                 if (!Uri.TryCreate(value, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))

@@ -69,7 +69,7 @@ internal static partial class ServerHost
         var traces = new TraceAssembler(spans, new TraceAssemblerOptions(), linker);
         using var series = Open(dataDirectory, () => new TsdbStore(new TsdbOptions { DataDirectory = Path.Combine(dataDirectory, "tsdb") }, loggers.CreateLogger<TsdbStore>()));
         using var logs = Open(dataDirectory, () => LogStore.Open(new LogStoreOptions { Directory = Path.Combine(dataDirectory, "logs") }));
-        await using var spanMetrics = new SpanMetricsConnector(series, new SpanMetricsOptions(), meters, logger: loggers.CreateLogger<SpanMetricsConnector>());
+        await using var spanMetrics = new SpanMetricsConnector(series, new SpanMetricsOptions { FlushInterval = options.MetricsFlushInterval }, meters, logger: loggers.CreateLogger<SpanMetricsConnector>());
         var derivedLogs = new DerivedLogWriter(logs, new DerivedLogOptions(), meters);
         var ingestor = new TraceIngestor(spans, meters, [spanMetrics, derivedLogs]);
 
