@@ -1,6 +1,7 @@
 using System.Diagnostics;
 
 using TraceLink.Storage.Assembly;
+using TraceLink.Storage.Spans;
 using TraceLink.Storage.Tests.Assembly.Scenarios;
 
 using Xunit.Abstractions;
@@ -35,6 +36,51 @@ public sealed class TraceAssemblyAccuracyTests(ITestOutputHelper output) : IDisp
         Assert.Equal(search.TrueEdges, search.CorrectEdges);
         Assert.Equal(groups.TrueEdges, groups.CorrectEdges);
         Assert.Equal(search.PredictedEdges, search.CorrectEdges);
+    }
+
+    [Fact]
+    public async Task On_the_real_FASTER_store_search_and_linker_meet_parent_edge_targets_at_1000_concurrent_traces()
+    {
+        var scenario = ScenarioGenerator.Generate(new ScenarioOptions { Traces = 1000 });
+        using var fixture = new Spans.StoreFixture();
+        using var linker = new TraceGroupLinker(SmallLinker(Path.Combine(fixture.Directory, "groups")));
+        await using var store = fixture.Open(o =>
+        {
+            o.Observers.Add(linker);
+            o.Retention = TimeSpan.FromDays(3650);
+            o.IndexMemorySize = 1L << 26;
+            o.LogMemorySize = 1L << 24;
+        });
+        foreach (var batch in scenario.Batches)
+        {
+            await store.AppendAsync(batch, CancellationToken.None);
+        }
+
+        var (search, groups) = Score(scenario, store, linker);
+        Assert.True(search.Precision >= 0.995 && search.Recall >= 0.98, "search: " + search);
+        Assert.True(groups.Precision >= 0.995 && groups.Recall >= 0.98, "linker: " + groups);
+    }
+
+    private (EdgeScore Search, EdgeScore Groups) Score(Scenario scenario, FasterSpanStore store, TraceGroupLinker linker)
+    {
+        var locatorOfGid = new Dictionary<int, long>();
+        foreach (var span in store.ScanNewestFirst(1_700_000_000_000_000_000, 1_800_000_000_000_000_000))
+        {
+            locatorOfGid[EdgeScore.Gid(span.Span)] = span.Locator;
+        }
+
+        var assembler = new TraceAssembler(store, linker: linker);
+        var search = new EdgeScore(scenario);
+        var groups = new EdgeScore(scenario);
+        foreach (var trace in scenario.Traces)
+        {
+            var id = trace.TraceId ?? SyntheticIds.TraceIdFor(locatorOfGid[trace.RootGid]);
+            search.Add(trace, assembler.Search(id));
+            groups.Add(trace, assembler.FromTraceGroup(id));
+        }
+
+        output.WriteLine($"real store, {scenario.Traces.Count} traces, {scenario.SpanCount} spans: query-time search {search}; ingest-time linker {groups}");
+        return (search, groups);
     }
 
     private async Task<(EdgeScore Search, EdgeScore Groups)> ScoreAsync(ScenarioOptions options)
