@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
-using System.Text;
+
+using TraceLink.Storage.Spans;
 
 namespace TraceLink.Storage.Assembly;
 
@@ -11,31 +11,14 @@ namespace TraceLink.Storage.Assembly;
 public static class CorrelationKeyEncoding
 {
     /// <summary>Encodes a TCP sequence or syscall trace id (8 bytes, big-endian).</summary>
-    public static byte[] Int64(long value)
-    {
-        var bytes = new byte[8];
-        BinaryPrimitives.WriteInt64BigEndian(bytes, value);
-        return bytes;
-    }
+    public static byte[] Int64(long value) => SpanIndexValues.Int64(value);
 
     /// <summary>Encodes <see cref="Spans.IndexKind.ThreadId"/>: 4-byte pid then 4-byte tid, big-endian.</summary>
-    public static byte[] Thread(long pid, long tid)
-    {
-        var bytes = new byte[8];
-        BinaryPrimitives.WriteInt32BigEndian(bytes, unchecked((int)pid));
-        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(4), unchecked((int)tid));
-        return bytes;
-    }
+    public static byte[] Thread(long pid, long tid) => SpanIndexValues.ThreadId(unchecked((int)pid), unchecked((int)tid));
 
     /// <summary>Encodes <see cref="Spans.IndexKind.PseudoThreadId"/>: 4-byte pid then 8-byte id, big-endian.</summary>
-    public static byte[] PseudoThread(long pid, long id)
-    {
-        var bytes = new byte[12];
-        BinaryPrimitives.WriteInt32BigEndian(bytes, unchecked((int)pid));
-        BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(4), id);
-        return bytes;
-    }
+    public static byte[] PseudoThread(long pid, long id) => SpanIndexValues.PseudoThreadId(unchecked((int)pid), id);
 
     /// <summary>Encodes an X-Request-ID value (UTF-8).</summary>
-    public static byte[] Utf8(string value) => Encoding.UTF8.GetBytes(value);
+    public static byte[] Utf8(string value) => SpanIndexValues.Utf8(value);
 }
