@@ -20,85 +20,96 @@ internal static class TraceLoad
         var lookups = IntArg(args, "--lookups", 2000);
         const int SpansPerTrace = 10;
 
-        string? data = null;
-        Process? server = null;
-        var url = StringArg(args, "--url");
-        if (url is null)
+        Console.WriteLine($"generating {spans:N0} spans in batches of {batchSpans} ...");
+        var batches = new List<byte[]>();
+        var traceIds = new List<string>();
+        for (var seed = 0; batches.Count * batchSpans < spans; seed++)
         {
-            data = Directory.CreateTempSubdirectory("tracelink-load-").FullName;
-            (server, url) = await StartServerAsync(data);
+            var batch = SpanBatches.Create(seed, batchSpans / SpansPerTrace, SpansPerTrace);
+            batches.Add(batch.ToByteArray());
+            traceIds.Add(Convert.ToHexStringLower(batch.ResourceSpans[0].ScopeSpans[0].Spans[0].TraceId.Span));
         }
 
+        var total = batches.Count * batchSpans;
+        if (StringArg(args, "--url") is { } url)
+        {
+            await MeasureAsync(url, batches, traceIds, total, concurrency, lookups, "external server");
+            return 0;
+        }
+
+        // Side by side on fresh servers in the same run: everything on, then each optional ingest stage off.
+        var full = await MeasureFreshAsync([], batches, traceIds, total, concurrency, lookups, "all on (indexes, trace linking, span metrics, derived logs)");
+        if (Array.IndexOf(args, "--compare") >= 0)
+        {
+            var noSignals = await MeasureFreshAsync(["--no-derived-signals"], batches, traceIds, total, concurrency, lookups, "without span metrics and derived logs");
+            var noLinking = await MeasureFreshAsync(["--no-trace-linking"], batches, traceIds, total, concurrency, lookups, "without ingest-time trace linking");
+            Console.WriteLine($"cost of span metrics + derived logs: all-on ingest is {1 - (full / noSignals):P1} slower (ratio {full / noSignals:F2})");
+            Console.WriteLine($"cost of ingest-time trace linking: all-on ingest is {1 - (full / noLinking):P1} slower (ratio {full / noLinking:F2})");
+        }
+
+        return 0;
+    }
+
+    private static async Task<double> MeasureFreshAsync(string[] serverArgs, List<byte[]> batches, List<string> traceIds, int total, int concurrency, int lookups, string label)
+    {
+        var data = Directory.CreateTempSubdirectory("tracelink-load-").FullName;
+        var (server, url) = await StartServerAsync(data, serverArgs);
         try
         {
-            Console.WriteLine($"generating {spans:N0} spans in batches of {batchSpans} ...");
-            var batches = new List<byte[]>();
-            var traceIds = new List<string>();
-            for (var seed = 0; batches.Count * batchSpans < spans; seed++)
-            {
-                var batch = SpanBatches.Create(seed, batchSpans / SpansPerTrace, SpansPerTrace);
-                batches.Add(batch.ToByteArray());
-                traceIds.Add(Convert.ToHexStringLower(batch.ResourceSpans[0].ScopeSpans[0].Spans[0].TraceId.Span));
-            }
-
-            using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(5) };
-            var next = -1;
-            var stopwatch = Stopwatch.StartNew();
-            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
-            {
-                int i;
-                while ((i = Interlocked.Increment(ref next)) < batches.Count)
-                {
-                    using var content = new ByteArrayContent(batches[i]);
-                    content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
-                    using var response = await http.PostAsync("/v1/traces", content);
-                    response.EnsureSuccessStatusCode();
-                }
-            })));
-            stopwatch.Stop();
-            var total = batches.Count * batchSpans;
-            var rate = total / stopwatch.Elapsed.TotalSeconds;
-            Console.WriteLine($"ingest: {total:N0} spans in {stopwatch.Elapsed.TotalSeconds:F1} s = {rate:N0} spans/s (concurrency {concurrency}, all indexes on); ratio to the 100k spans/s target: {rate / 100_000:F2}");
-
-            var random = new Random(42);
-            var latencies = new double[lookups];
-            for (var i = 0; i < lookups; i++)
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Get, "/api/traces/" + traceIds[random.Next(traceIds.Count)]);
-                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/protobuf"));
-                var started = Stopwatch.GetTimestamp();
-                using var response = await http.SendAsync(request);
-                _ = await response.Content.ReadAsByteArrayAsync();
-                latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                response.EnsureSuccessStatusCode();
-            }
-
-            Array.Sort(latencies);
-            var p50 = latencies[lookups / 2];
-            var p99 = latencies[(int)(lookups * 0.99)];
-            Console.WriteLine($"trace-by-id over {total:N0} stored spans: p50 {p50:F2} ms, p99 {p99:F2} ms ({lookups} lookups); ratio of p99 to the 10 ms target: {p99 / 10:F2}");
-            return 0;
+            return await MeasureAsync(url, batches, traceIds, total, concurrency, lookups, label);
         }
         finally
         {
-            if (server is not null)
-            {
-                server.Kill();
-                await server.WaitForExitAsync();
-                server.Dispose();
-            }
-
-            if (data is not null)
-            {
-                Directory.Delete(data, recursive: true);
-            }
+            server.Kill();
+            await server.WaitForExitAsync();
+            server.Dispose();
+            Directory.Delete(data, recursive: true);
         }
     }
 
-    private static async Task<(Process Process, string Url)> StartServerAsync(string data)
+    private static async Task<double> MeasureAsync(string url, List<byte[]> batches, List<string> traceIds, int total, int concurrency, int lookups, string label)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(5) };
+        var next = -1;
+        var stopwatch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < batches.Count)
+            {
+                using var content = new ByteArrayContent(batches[i]);
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+                using var response = await http.PostAsync("/v1/traces", content);
+                response.EnsureSuccessStatusCode();
+            }
+        })));
+        stopwatch.Stop();
+        var rate = total / stopwatch.Elapsed.TotalSeconds;
+        Console.WriteLine($"[{label}] ingest: {total:N0} spans in {stopwatch.Elapsed.TotalSeconds:F1} s = {rate:N0} spans/s (concurrency {concurrency}); ratio to the 100k spans/s target: {rate / 100_000:F2}");
+
+        var random = new Random(42);
+        var latencies = new double[lookups];
+        for (var i = 0; i < lookups; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/traces/" + traceIds[random.Next(traceIds.Count)]);
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/protobuf"));
+            var started = Stopwatch.GetTimestamp();
+            using var response = await http.SendAsync(request);
+            _ = await response.Content.ReadAsByteArrayAsync();
+            latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            response.EnsureSuccessStatusCode();
+        }
+
+        Array.Sort(latencies);
+        var p99 = latencies[(int)(lookups * 0.99)];
+        Console.WriteLine($"[{label}] trace-by-id over {total:N0} stored spans: p50 {latencies[lookups / 2]:F2} ms, p99 {p99:F2} ms ({lookups} lookups); ratio of p99 to the 10 ms target: {p99 / 10:F2}");
+        return rate;
+    }
+
+    private static async Task<(Process Process, string Url)> StartServerAsync(string data, string[] serverArgs)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "tracelink.dll"), "serve", "--data", data, "--listen", "127.0.0.1:0" })
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "tracelink.dll"), "serve", "--data", data, "--listen", "127.0.0.1:0" }.Concat(serverArgs))
         {
             info.ArgumentList.Add(arg);
         }

@@ -19,6 +19,12 @@ internal sealed class CliOptions
     /// <summary>How often span-derived RED metrics are written to the TSDB.</summary>
     public TimeSpan MetricsFlushInterval { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>Span-derived RED metrics and logs on (default) or off.</summary>
+    public bool DerivedSignals { get; set; } = true;
+
+    /// <summary>Ingest-time trace-group linking on (default) or off (traces are then assembled at query time only).</summary>
+    public bool TraceLinking { get; set; } = true;
+
     /// <summary><c>serve --sensor</c>: run the eBPF sensor in-process.</summary>
     public bool Sensor { get; set; }
 

@@ -22,6 +22,8 @@ internal static class CommandLine
           --retention DUR             drop spans older than this, e.g. 7d, 36h (default 7d)
           --max-request-bytes N       largest accepted request body after decompression (default 16777216)
           --metrics-flush-interval DUR  how often span-derived RED metrics are written (default 15s)
+          --no-derived-signals        do not derive RED metrics and logs from spans
+          --no-trace-linking          no ingest-time trace groups (assemble traces at query time only)
           --sensor                    also run the eBPF sensor in-process (needs root, BTF and tracefs)
 
         Flags of sensor (filters also apply to serve --sensor; repeat a filter to list several):
@@ -68,6 +70,12 @@ internal static class CommandLine
                     return null;
                 case "--sensor":
                     options.Sensor = true;
+                    continue;
+                case "--no-derived-signals":
+                    options.DerivedSignals = false;
+                    continue;
+                case "--no-trace-linking":
+                    options.TraceLinking = false;
                     continue;
                 case "--data" or "--listen" or "--retention" or "--metrics-flush-interval" or "--max-request-bytes" or "--export" or "--pid" or "--process" or "--port":
                     break;

@@ -64,14 +64,20 @@ internal static partial class ServerHost
         var logger = loggers.CreateLogger("TraceLink.Server");
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
 
-        using var linker = Open(dataDirectory, () => new TraceGroupLinker(new TraceGroupLinkerOptions { DataDirectory = dataDirectory }));
-        await using var spans = Open(dataDirectory, () => FasterSpanStore.Open(new SpanStoreOptions { DataDirectory = dataDirectory, Retention = options.Retention, Observers = { linker } }, loggers.CreateLogger("TraceLink.Storage.Spans")));
+        using var linker = options.TraceLinking ? Open(dataDirectory, () => new TraceGroupLinker(new TraceGroupLinkerOptions { DataDirectory = dataDirectory })) : null;
+        var spanOptions = new SpanStoreOptions { DataDirectory = dataDirectory, Retention = options.Retention };
+        if (linker is not null)
+        {
+            spanOptions.Observers.Add(linker);
+        }
+
+        await using var spans = Open(dataDirectory, () => FasterSpanStore.Open(spanOptions, loggers.CreateLogger("TraceLink.Storage.Spans")));
         var traces = new TraceAssembler(spans, new TraceAssemblerOptions(), linker);
         using var series = Open(dataDirectory, () => new TsdbStore(new TsdbOptions { DataDirectory = Path.Combine(dataDirectory, "tsdb") }, loggers.CreateLogger<TsdbStore>()));
         using var logs = Open(dataDirectory, () => LogStore.Open(new LogStoreOptions { Directory = Path.Combine(dataDirectory, "logs") }));
         await using var spanMetrics = new SpanMetricsConnector(series, new SpanMetricsOptions { FlushInterval = options.MetricsFlushInterval }, meters, logger: loggers.CreateLogger<SpanMetricsConnector>());
         var derivedLogs = new DerivedLogWriter(logs, new DerivedLogOptions(), meters);
-        var ingestor = new TraceIngestor(spans, meters, [spanMetrics, derivedLogs]);
+        var ingestor = new TraceIngestor(spans, meters, options.DerivedSignals ? [spanMetrics, derivedLogs] : []);
 
         MapEndpoints(app, spans, traces, series, logs, ingestor, options);
         spanMetrics.Start();

@@ -78,4 +78,17 @@ public sealed class CommandLineTests
         Assert.Null(CommandLine.Parse(args, out var error, out _));
         Assert.StartsWith(expectedStart, error);
     }
+
+    [Fact]
+    public void Optional_ingest_stages_can_be_switched_off()
+    {
+        var defaults = CommandLine.Parse(["serve"], out _, out _)!;
+        var off = CommandLine.Parse(["serve", "--no-derived-signals", "--no-trace-linking", "--metrics-flush-interval", "2s"], out var error, out _);
+
+        Assert.Null(error);
+        Assert.True(defaults.DerivedSignals && defaults.TraceLinking);
+        Assert.False(off!.DerivedSignals);
+        Assert.False(off.TraceLinking);
+        Assert.Equal(TimeSpan.FromSeconds(2), off.MetricsFlushInterval);
+    }
 }
