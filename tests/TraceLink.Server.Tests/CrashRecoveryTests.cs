@@ -64,6 +64,41 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Every_acknowledged_remote_write_sample_is_readable_after_SIGKILL_and_restart()
+    {
+        var acknowledged = new List<int>();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await using (var server = await ServerProcess.StartAsync(_data))
+        {
+            using var http = new HttpClient { BaseAddress = server.BaseAddress };
+            for (var b = 0; b < 30; b++)
+            {
+                var request = new global::Prometheus.WriteRequest();
+                var series = new global::Prometheus.TimeSeries();
+                series.Labels.Add(new global::Prometheus.Label { Name = "__name__", Value = "crash_test" });
+                series.Labels.Add(new global::Prometheus.Label { Name = "batch", Value = b.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+                series.Samples.Add(new global::Prometheus.Sample { Timestamp = now - 1000 + b, Value = b * 1.5 });
+                request.Timeseries.Add(series);
+                using var response = await Prometheus.Wire.WriteV1Async(http, request);
+                Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+                acknowledged.Add(b);
+            }
+
+            await server.KillAsync();
+        }
+
+        await using var restarted = await ServerProcess.StartAsync(_data);
+        using var client = new HttpClient { BaseAddress = restarted.BaseAddress };
+        using var result = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("/api/v1/query?query=crash_test"));
+        var values = result.RootElement.GetProperty("data").GetProperty("result").EnumerateArray()
+            .ToDictionary(r => int.Parse(r.GetProperty("metric").GetProperty("batch").GetString()!, System.Globalization.CultureInfo.InvariantCulture), r => r.GetProperty("value")[1].GetString());
+        foreach (var b in acknowledged)
+        {
+            Assert.Equal((b * 1.5).ToString(System.Globalization.CultureInfo.InvariantCulture), values[b]);
+        }
+    }
+
+    [Fact]
     public async Task Graceful_shutdown_flushes_and_a_restart_serves_everything()
     {
         await using (var server = await ServerProcess.StartAsync(_data))
