@@ -29,38 +29,38 @@ internal sealed class BinaryExpression : FieldExpression
         switch (Op)
         {
             case Operator.And:
-            {
-                var left = Left.Evaluate(span);
-                if (left.Type != StaticType.Bool)
                 {
-                    return Static.Nil;
-                }
+                    var left = Left.Evaluate(span);
+                    if (left.Type != StaticType.Bool)
+                    {
+                        return Static.Nil;
+                    }
 
-                if (!left.Bool)
-                {
-                    return Static.FromBool(false);
-                }
+                    if (!left.Bool)
+                    {
+                        return Static.FromBool(false);
+                    }
 
-                var right = Right.Evaluate(span);
-                return right.Type == StaticType.Bool ? right : Static.Nil;
-            }
+                    var right = Right.Evaluate(span);
+                    return right.Type == StaticType.Bool ? right : Static.Nil;
+                }
 
             case Operator.Or:
-            {
-                var left = Left.Evaluate(span);
-                if (left.Type == StaticType.Bool && left.Bool)
                 {
-                    return left;
-                }
+                    var left = Left.Evaluate(span);
+                    if (left.Type == StaticType.Bool && left.Bool)
+                    {
+                        return left;
+                    }
 
-                var right = Right.Evaluate(span);
-                if (right.Type == StaticType.Bool && right.Bool)
-                {
-                    return right;
-                }
+                    var right = Right.Evaluate(span);
+                    if (right.Type == StaticType.Bool && right.Bool)
+                    {
+                        return right;
+                    }
 
-                return left.Type == StaticType.Bool || right.Type == StaticType.Bool ? Static.FromBool(false) : Static.Nil;
-            }
+                    return left.Type == StaticType.Bool || right.Type == StaticType.Bool ? Static.FromBool(false) : Static.Nil;
+                }
 
             default:
                 return Static.FromBool(Compare(Left.Evaluate(span), Right.Evaluate(span)));
