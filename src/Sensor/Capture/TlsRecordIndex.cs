@@ -47,8 +47,11 @@ internal sealed class TlsRecordIndex
         }
     }
 
-    /// <summary>The sequence of the record that carried <paramref name="plaintextLength"/> bytes, or 0 once used up.</summary>
-    public uint Take(long plaintextLength)
+    /// <summary>
+    /// Consumes the record whose size fits <paramref name="plaintextLength"/>; false when none does, which
+    /// also says the plaintext did not come from this segment (used to check a thread-based guess).
+    /// </summary>
+    public bool TryMatch(long plaintextLength, out uint seq)
     {
         for (int i = _next; i < _count; i++)
         {
@@ -57,8 +60,21 @@ internal sealed class TlsRecordIndex
             {
                 _next = i + 1;
                 _segmentUsed = true;
-                return _seq[i];
+                seq = _seq[i];
+                return true;
             }
+        }
+
+        seq = 0;
+        return false;
+    }
+
+    /// <summary>The sequence of the record that carried <paramref name="plaintextLength"/> bytes, or 0 once used up.</summary>
+    public uint Take(long plaintextLength)
+    {
+        if (TryMatch(plaintextLength, out uint seq))
+        {
+            return seq;
         }
 
         if (_segmentUsed)
