@@ -1,4 +1,5 @@
 using System.Net;
+
 using TraceLink.Sensor.Http;
 using TraceLink.Sensor.Native;
 

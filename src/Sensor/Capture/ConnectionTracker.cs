@@ -1,4 +1,5 @@
 using System.Buffers;
+
 using TraceLink.Sensor.Http;
 using TraceLink.Sensor.Native;
 

@@ -11,7 +11,7 @@ internal sealed class TlsRecordIndex
     private const int MaxRecords = 16;
     private const byte ApplicationData = 0x17;
     private const int MinOverhead = 16;  // AEAD tag (TLS 1.3 adds a content-type byte)
-    private const int MaxOverhead = 48;  // TLS 1.2 explicit nonce + tag, CBC padding aside
+    private const int MaxOverhead = 24;  // TLS 1.2 GCM: explicit nonce + tag (CBC suites are not matched)
     private readonly uint[] _seq = new uint[MaxRecords];
     private readonly int[] _length = new int[MaxRecords];
     private int _count;
