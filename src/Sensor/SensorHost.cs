@@ -1,9 +1,12 @@
 using System.Diagnostics.Metrics;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
+
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+
 using OpenTelemetry.Proto.Collector.Trace.V1;
+
 using TraceLink.Sensor.Capture;
 using TraceLink.Sensor.Native;
 

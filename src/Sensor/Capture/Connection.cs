@@ -1,4 +1,5 @@
 using System.Net;
+
 using TraceLink.Sensor.Http;
 using TraceLink.Sensor.Native;
 
@@ -51,6 +52,12 @@ internal sealed class Connection
 
     /// <summary>The SSL object tied to this socket, if any.</summary>
     public ulong SslObject { get; set; }
+
+    /// <summary>TLS records of the last receive, to give each SSL_read the sequence of its own record.</summary>
+    public TlsRecordIndex IngressRecords { get; } = new();
+
+    /// <summary>TLS records of the last send (a server's first send may start with session tickets).</summary>
+    public TlsRecordIndex EgressRecords { get; } = new();
 
     /// <summary>Monotonic ns of the last record seen.</summary>
     public ulong LastSeen { get; set; }

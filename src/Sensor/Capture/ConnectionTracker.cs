@@ -1,4 +1,5 @@
 using System.Buffers;
+
 using TraceLink.Sensor.Http;
 using TraceLink.Sensor.Native;
 
@@ -20,6 +21,7 @@ internal sealed class ConnectionTracker
     private readonly Dictionary<ulong, ThreadState> _threads = [];
     private readonly Dictionary<ConnectionKey, Connection> _sslObjects = [];
     private readonly List<PendingSslWrite> _pendingSsl = [];
+    private readonly List<PendingSslWrite> _heldSslReads = [];
     private readonly HttpParserLimits _limits;
     private readonly Action<HttpExchange> _onExchange;
     private readonly long _monotonicToUnixNs;
@@ -115,6 +117,13 @@ internal sealed class ConnectionTracker
             _pendingSsl.RemoveAt(0);
         }
 
+        while (_heldSslReads.Count > 0 && nowMonotonicNs - _heldSslReads[0].Header.TsEnter > SslLinkWindowNs)
+        {
+            _heldSslReads[0].Release();
+            _heldSslReads.RemoveAt(0);
+            UnlinkedSslRecords++;
+        }
+
         List<ulong>? quiet = null;
         foreach (var (key, thread) in _threads)
         {
@@ -148,16 +157,16 @@ internal sealed class ConnectionTracker
         {
             thread.LastIngress = connection;
             thread.LastIngressTs = header.TsExit;
-            thread.IngressRecords.Scan(payload, header.Seq);
+            connection.IngressRecords.Scan(payload, header.Seq);
         }
         else
         {
             thread.LastEgress = connection;
             thread.LastEgressTsEnter = header.TsEnter;
-            thread.EgressRecords.Scan(payload, header.Seq);
+            connection.EgressRecords.Scan(payload, header.Seq);
             if (_pendingSsl.Count > 0)
             {
-                ResolvePendingSslWrites(header, connection, thread.EgressRecords, traceId);
+                ResolvePendingSslWrites(header, connection, connection.EgressRecords, traceId);
             }
         }
 
@@ -183,9 +192,10 @@ internal sealed class ConnectionTracker
         {
             var pending = _pendingSsl[i];
             _sslObjects.TryGetValue(new ConnectionKey(pending.Header.Pid, pending.Header.Sock), out var known);
-            bool mine = pending.Header.Pid == send.Pid
-                && (known == connection || (known is null && pending.Header.Tid == send.Tid))
-                && send.TsEnter - pending.Header.TsEnter < SslLinkWindowNs;
+            uint seq = 0;
+            bool mine = pending.Header.Pid == send.Pid && send.TsEnter - pending.Header.TsEnter < SslLinkWindowNs
+                && ((known == connection && (seq = records.Take(pending.Header.Ret)) == seq)
+                    || (known is null && pending.Header.Tid == send.Tid && records.TryMatch(pending.Header.Ret, out seq)));
             if (!mine)
             {
                 i++;
@@ -193,7 +203,7 @@ internal sealed class ConnectionTracker
             }
 
             LinkSsl(send.Pid, pending.Header.Sock, connection);
-            FeedPlaintext(connection, pending.Header, pending.Payload, records.Take(pending.Header.Ret), traceId);
+            FeedPlaintext(connection, pending.Header, pending.Payload, seq, traceId);
             pending.Release();
             _pendingSsl.RemoveAt(i);
         }
@@ -206,33 +216,34 @@ internal sealed class ConnectionTracker
         _sslObjects.TryGetValue(sslKey, out var known);
         if (header.Direction == Direction.Ingress)
         {
-            // the ciphertext was received by this thread just before SSL_read (nested in it, or by the runtime)
-            var connection = known;
-            uint seq = 0;
-            if (thread.LastIngress is { Removed: false } last && header.TsExit - thread.LastIngressTs < SslLinkWindowNs
-                && (connection is null || connection == last))
+            // a known object decrypts what its socket received; an unknown one is tied to the socket this
+            // thread just read, if that read carried a TLS record of the right size (client and server may
+            // share a process, so the thread alone is not proof)
+            if (known is not null)
             {
-                connection = last;
-                seq = thread.IngressRecords.Take(header.Ret);
-            }
-
-            if (connection is null)
-            {
-                UnlinkedSslRecords++;
+                FeedPlaintext(known, header, payload, known.IngressRecords.Take(header.Ret), thread.TraceId);
                 return;
             }
 
-            LinkSsl(header.Pid, header.Sock, connection);
-            FeedPlaintext(connection, header, payload, seq, thread.TraceId);
+            if (thread.LastIngress is { Removed: false } last && header.TsExit - thread.LastIngressTs < SslLinkWindowNs
+                && last.IngressRecords.TryMatch(header.Ret, out uint seq))
+            {
+                LinkSsl(header.Pid, header.Sock, last);
+                FeedPlaintext(last, header, payload, seq, thread.TraceId);
+                return;
+            }
+
+            // e.g. .NET decrypting bytes it buffered during the handshake: wait until the object is tied
+            HoldSslRead(header, payload);
             return;
         }
 
         // SSL_write: native OpenSSL wrote the ciphertext inside the call, on this thread
         if (thread.LastEgress is { Removed: false } nested && thread.LastEgressTsEnter >= header.TsEnter
-            && (known is null || known == nested))
+            && (known is null || known == nested) && nested.EgressRecords.TryMatch(header.Ret, out uint sent))
         {
             LinkSsl(header.Pid, header.Sock, nested);
-            FeedPlaintext(nested, header, payload, thread.EgressRecords.Take(header.Ret), thread.TraceId);
+            FeedPlaintext(nested, header, payload, sent, thread.TraceId);
             return;
         }
 
@@ -286,6 +297,36 @@ internal sealed class ConnectionTracker
 
             connection.SslObject = sslObject;
             _sslObjects[new ConnectionKey(pid, sslObject)] = connection;
+            FeedHeldSslReads(pid, sslObject, connection);
+        }
+    }
+
+    private void HoldSslRead(in EventHeader header, ReadOnlySpan<byte> payload)
+    {
+        if (_heldSslReads.Count >= MaxPendingSslWrites)
+        {
+            _heldSslReads[0].Release();
+            _heldSslReads.RemoveAt(0);
+            UnlinkedSslRecords++;
+        }
+
+        _heldSslReads.Add(new PendingSslWrite(header, payload));
+    }
+
+    private void FeedHeldSslReads(uint pid, ulong sslObject, Connection connection)
+    {
+        for (int i = 0; i < _heldSslReads.Count;)
+        {
+            var held = _heldSslReads[i];
+            if (held.Header.Pid != pid || held.Header.Sock != sslObject)
+            {
+                i++;
+                continue;
+            }
+
+            FeedPlaintext(connection, held.Header, held.Payload, connection.IngressRecords.Take(held.Header.Ret), 0);
+            held.Release();
+            _heldSslReads.RemoveAt(i);
         }
     }
 
@@ -373,12 +414,6 @@ internal sealed class ConnectionTracker
         public Connection? LastIngress { get; set; }
 
         public ulong LastIngressTs { get; set; }
-
-        /// <summary>TLS records of the last receive, to give each SSL_read the sequence of its own record.</summary>
-        public TlsRecordIndex IngressRecords { get; } = new();
-
-        /// <summary>TLS records of the last send (a server's first send may start with session tickets).</summary>
-        public TlsRecordIndex EgressRecords { get; } = new();
 
         public Connection? LastEgress { get; set; }
 

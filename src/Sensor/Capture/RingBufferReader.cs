@@ -2,8 +2,11 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
+
 using Microsoft.Extensions.Logging;
+
 using OpenTelemetry.Proto.Collector.Trace.V1;
+
 using TraceLink.Sensor.Native;
 using TraceLink.Sensor.Spans;
 

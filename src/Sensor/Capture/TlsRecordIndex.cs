@@ -11,7 +11,7 @@ internal sealed class TlsRecordIndex
     private const int MaxRecords = 16;
     private const byte ApplicationData = 0x17;
     private const int MinOverhead = 16;  // AEAD tag (TLS 1.3 adds a content-type byte)
-    private const int MaxOverhead = 48;  // TLS 1.2 explicit nonce + tag, CBC padding aside
+    private const int MaxOverhead = 24;  // TLS 1.2 GCM: explicit nonce + tag (CBC suites are not matched)
     private readonly uint[] _seq = new uint[MaxRecords];
     private readonly int[] _length = new int[MaxRecords];
     private int _count;
@@ -47,8 +47,11 @@ internal sealed class TlsRecordIndex
         }
     }
 
-    /// <summary>The sequence of the record that carried <paramref name="plaintextLength"/> bytes, or 0 once used up.</summary>
-    public uint Take(long plaintextLength)
+    /// <summary>
+    /// Consumes the record whose size fits <paramref name="plaintextLength"/>; false when none does, which
+    /// also says the plaintext did not come from this segment (used to check a thread-based guess).
+    /// </summary>
+    public bool TryMatch(long plaintextLength, out uint seq)
     {
         for (int i = _next; i < _count; i++)
         {
@@ -57,8 +60,21 @@ internal sealed class TlsRecordIndex
             {
                 _next = i + 1;
                 _segmentUsed = true;
-                return _seq[i];
+                seq = _seq[i];
+                return true;
             }
+        }
+
+        seq = 0;
+        return false;
+    }
+
+    /// <summary>The sequence of the record that carried <paramref name="plaintextLength"/> bytes, or 0 once used up.</summary>
+    public uint Take(long plaintextLength)
+    {
+        if (TryMatch(plaintextLength, out uint seq))
+        {
+            return seq;
         }
 
         if (_segmentUsed)

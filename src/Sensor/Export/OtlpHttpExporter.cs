@@ -1,5 +1,7 @@
 using System.Net.Http.Headers;
+
 using Google.Protobuf;
+
 using OpenTelemetry.Proto.Collector.Trace.V1;
 
 namespace TraceLink.Sensor.Export;

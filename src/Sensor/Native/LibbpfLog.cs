@@ -1,4 +1,5 @@
 using System.Text;
+
 using Microsoft.Extensions.Logging;
 
 namespace TraceLink.Sensor.Native;

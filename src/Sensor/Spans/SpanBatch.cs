@@ -1,5 +1,6 @@
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Trace.V1;
+
 using TraceLink.Sensor.Capture;
 
 namespace TraceLink.Sensor.Spans;

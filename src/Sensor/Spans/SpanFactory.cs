@@ -1,8 +1,11 @@
 using System.Text;
+
 using Google.Protobuf;
+
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Resource.V1;
 using OpenTelemetry.Proto.Trace.V1;
+
 using TraceLink.Protocol.Spans;
 using TraceLink.Sensor.Capture;
 using TraceLink.Sensor.Http;

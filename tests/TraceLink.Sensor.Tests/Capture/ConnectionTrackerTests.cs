@@ -1,4 +1,5 @@
 using System.Text;
+
 using TraceLink.Sensor.Capture;
 using TraceLink.Sensor.Http;
 using TraceLink.Sensor.Native;
@@ -55,18 +56,19 @@ public sealed class ConnectionTrackerTests
     [Fact]
     public void Ssl_read_is_tied_to_the_socket_the_thread_just_read_and_ciphertext_is_not_parsed()
     {
-        Data(sock: 7, tid: 30, Direction.Ingress, seq: 1000, "\x17\x03\x03ciphertext");
+        // the receive carries the client's Finished record, then the request's record (plaintext + 17)
+        Data(sock: 7, tid: 30, Direction.Ingress, seq: 1000, TlsRecord(53) + TlsRecord(24));
         Ssl(ssl: 0xABC, tid: 30, Direction.Ingress, "GET /secure HTTP/1.1\r\n\r\n");
 
         // .NET encrypts first and sends after: the plaintext waits for the send on the same thread
         Ssl(ssl: 0xABC, tid: 31, Direction.Egress, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
         Assert.Empty(_exchanges);
-        Data(sock: 7, tid: 31, Direction.Egress, seq: 5000, "\x17\x03\x03more-ciphertext");
+        Data(sock: 7, tid: 31, Direction.Egress, seq: 5000, TlsRecord(38));
 
         var exchange = Assert.Single(_exchanges);
         Assert.True(exchange.Connection.IsTls);
         Assert.Equal("/secure", exchange.Request.Target);
-        Assert.Equal(1000u, exchange.Request.StartSeq);
+        Assert.Equal(1000u + 5 + 53 + 17, exchange.Request.StartSeq);
         Assert.Equal(5000u, exchange.Response.StartSeq);
     }
 
@@ -75,9 +77,9 @@ public sealed class ConnectionTrackerTests
     {
         // native OpenSSL: SSL_write enters, write(2) runs inside it, SSL_write returns
         ulong sslEnter = _clock;
-        Data(sock: 8, tid: 40, Direction.Egress, seq: 300, "\x17\x03\x03cipher");
+        Data(sock: 8, tid: 40, Direction.Egress, seq: 300, TlsRecord(23));
         Ssl(ssl: 0xDEF, tid: 40, Direction.Egress, "GET /native HTTP/1.1\r\n\r\n", enter: sslEnter);
-        Data(sock: 8, tid: 40, Direction.Ingress, seq: 700, "\x17\x03\x03cipher");
+        Data(sock: 8, tid: 40, Direction.Ingress, seq: 700, TlsRecord(27));
         Ssl(ssl: 0xDEF, tid: 40, Direction.Ingress, "HTTP/1.1 204 No Content\r\n\r\n");
 
         var exchange = Assert.Single(_exchanges);
@@ -116,6 +118,13 @@ public sealed class ConnectionTrackerTests
         _tracker.Sweep(_clock + 10_000_000_000, connectionIdleNs: 5_000_000_000);
 
         Assert.Equal(0, _tracker.ConnectionCount);
+    }
+
+    /// <summary>A TLS 1.3 application-data record carrying <paramref name="plaintext"/> bytes (AEAD adds 17).</summary>
+    private static string TlsRecord(int plaintext)
+    {
+        int length = plaintext + 17;
+        return "\x17\x03\x03" + (char)(length >> 8) + (char)(length & 0xff) + new string('\xaa', length);
     }
 
     private ulong Tick() => _clock += 1000;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -7,7 +8,9 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+
 using OpenTelemetry.Proto.Trace.V1;
+
 using TraceLink.Protocol.Spans;
 
 namespace TraceLink.Sensor.Tests.EndToEnd;

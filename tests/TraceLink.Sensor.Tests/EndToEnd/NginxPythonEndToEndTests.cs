@@ -1,5 +1,7 @@
 using System.Net;
+
 using OpenTelemetry.Proto.Trace.V1;
+
 using TraceLink.Protocol.Spans;
 
 namespace TraceLink.Sensor.Tests.EndToEnd;

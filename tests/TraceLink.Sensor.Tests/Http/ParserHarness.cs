@@ -1,4 +1,5 @@
 using System.Text;
+
 using TraceLink.Sensor.Http;
 
 namespace TraceLink.Sensor.Tests.Http;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+
 using TraceLink.Sensor.Native;
 
 namespace TraceLink.Sensor.Tests.Native;

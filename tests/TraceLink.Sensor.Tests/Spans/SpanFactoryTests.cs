@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text;
+
 using OpenTelemetry.Proto.Trace.V1;
+
 using TraceLink.Protocol.Spans;
 using TraceLink.Sensor.Capture;
 using TraceLink.Sensor.Http;
