@@ -4,13 +4,21 @@ using TraceLink.Storage.Tsdb.Chunks;
 namespace TraceLink.Storage.Tsdb.Head;
 
 /// <summary>One series: identity, persisted block chunks, head chunks, out-of-order buffer and exemplars. Guarded by the store lock.</summary>
-internal sealed class MemSeries(int id, Label[] labels, ulong hash)
+internal sealed class MemSeries(int id, Label[] labels, byte[] key, ulong hash)
 {
     public int Id { get; } = id;
 
     public Label[] Labels { get; } = labels;
 
+    /// <summary>The <see cref="SeriesKey"/> bytes; lookups compare these, not strings.</summary>
+    public byte[] Key { get; } = key;
+
     public ulong Hash { get; } = hash;
+
+    /// <summary>Commit that last gave this series a slot (store lock); dedupes a series named twice in a batch without a dictionary.</summary>
+    public long CommitEpoch { get; set; }
+
+    public int CommitSlot { get; set; }
 
     /// <summary>Next series with the same label hash (collision chain).</summary>
     public MemSeries? NextCollision { get; set; }
@@ -41,24 +49,6 @@ internal sealed class MemSeries(int id, Label[] labels, ulong hash)
     public bool HasHeadData => !Head.IsEmpty || OutOfOrder is { Count: > 0 };
 
     public bool Overlaps(long minT, long maxT) => MinTime <= maxT && MaxTime >= minT || OverlapsOutOfOrder(minT, maxT);
-
-    public bool SameLabels(IReadOnlyList<Label> other)
-    {
-        if (other.Count != Labels.Length)
-        {
-            return false;
-        }
-
-        for (int i = 0; i < Labels.Length; i++)
-        {
-            if (!string.Equals(Labels[i].Name, other[i].Name, StringComparison.Ordinal) || !string.Equals(Labels[i].Value, other[i].Value, StringComparison.Ordinal))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 
     public string GetLabelValue(string name)
     {
