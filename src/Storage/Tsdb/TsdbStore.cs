@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using TraceLink.Storage.Tsdb.Blocks;
 using TraceLink.Storage.Tsdb.Chunks;
 using TraceLink.Storage.Tsdb.Head;
+using TraceLink.Storage.Tsdb.Index;
 using TraceLink.Storage.Tsdb.Wal;
 
 namespace TraceLink.Storage.Tsdb;
@@ -23,9 +24,13 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
     private readonly TsdbOptions _options;
     private readonly ILogger _logger;
     private readonly Lock _sync = new();
+
+    // Serialises block cuts (background and CompactHead); taken before _sync, never inside it.
+    private readonly Lock _cutLock = new();
     private readonly Dictionary<ulong, MemSeries> _byHash = [];
     private readonly List<MemSeries?> _series = [];
-    private readonly Postings _postings = new();
+    private readonly TsdbIndex _index;
+    private readonly Postings _postings;
     private readonly List<Block> _blocks = [];
     private readonly WriteAheadLog _wal;
     private readonly RecordWriter _walBuffer = new();
@@ -35,6 +40,7 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
     private MemSeries[] _resolved = new MemSeries[64];
     private byte[] _keyScratch = new byte[256];
     private long _commitEpoch;
+    private bool _cutScheduled;
     private readonly string _blockDirectory;
     private long _headMinT = long.MaxValue;
     private long _headMaxT = long.MinValue;
@@ -48,6 +54,8 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _blockDirectory = Path.Combine(options.DataDirectory, "blocks");
         Directory.CreateDirectory(_blockDirectory);
+        _index = new TsdbIndex(Path.Combine(options.DataDirectory, "index"), options, _logger);
+        _postings = new Postings(_index);
         int walFrom = LoadBlocks();
         _wal = new WriteAheadLog(Path.Combine(options.DataDirectory, "wal"), options.WalFsync, _logger);
         var walIds = new Dictionary<ulong, MemSeries>();
@@ -111,6 +119,11 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
                 }
 
                 var head = new List<ChunkData>();
+                if (s.Cutting is not null)
+                {
+                    head.AddRange(s.Cutting);
+                }
+
                 s.Head.Snapshot(head);
                 result.Add(new TsdbSeries(s.Labels, [.. s.Persisted], head, s.OutOfOrder is null ? [] : [.. s.OutOfOrder], minTimeMs, maxTimeMs));
             }
@@ -195,15 +208,17 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
     /// <summary>Cuts the whole head into an immutable block now (normally done when the head spans 1.5 block durations).</summary>
     public void CompactHead()
     {
-        lock (_sync)
+        lock (_cutLock)
         {
-            CutBlockLocked();
+            CutBlock();
         }
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
+        // Waits for a background block cut to finish before closing the WAL under it.
+        lock (_cutLock)
         lock (_sync)
         {
             if (_disposed)
@@ -213,6 +228,8 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
 
             _disposed = true;
             _wal.Dispose();
+            _index.Checkpoint();
+            _index.Dispose();
             foreach (var b in _blocks)
             {
                 b.Dispose();
@@ -366,7 +383,12 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
             var series = st.Series;
             if (series is null)
             {
-                series = new MemSeries(_series.Count + created.Count, CopyLabels(st.Labels), st.Key!, st.Hash);
+                // A series retention dropped keeps its id (and postings) in the index.
+                int id = _index.FindSeries(st.Key);
+                series = new MemSeries(id >= 0 ? id : _index.ReserveId(), CopyLabels(st.Labels), st.Key!, st.Hash)
+                {
+                    InIndex = id >= 0,
+                };
                 created.Add(series);
             }
 
@@ -445,9 +467,100 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
         }
 
         Array.Clear(resolved, 0, slotCount);
-        if (_headMaxT != long.MinValue && _headMaxT - _headMinT >= (long)(_options.BlockDuration.TotalMilliseconds * 1.5))
+        if (!_cutScheduled && _headMaxT != long.MinValue && _headMaxT - _headMinT >= (long)(_options.BlockDuration.TotalMilliseconds * 1.5))
         {
-            CutBlockLocked();
+            // Writing a block takes seconds for a big head; the commit that notices only schedules it.
+            _cutScheduled = true;
+            ThreadPool.UnsafeQueueUserWorkItem(static store => store.CutInBackground(), this, preferLocal: false);
+        }
+    }
+
+    private void CutInBackground()
+    {
+        try
+        {
+            lock (_cutLock)
+            {
+                CutBlock();
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            LogCutFailed(_logger, e);
+        }
+        finally
+        {
+            lock (_sync)
+            {
+                _cutScheduled = false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Cuts the head into a block in three steps so writers wait only for the first and last: under the lock, detach
+    /// the head chunks (queries still see them as <see cref="MemSeries.Cutting"/>) and rotate the WAL; without it,
+    /// write and open the block; under the lock again, attach it and delete the WAL segments it covers. Caller holds
+    /// <see cref="_cutLock"/>.
+    /// </summary>
+    private void CutBlock()
+    {
+        PendingCut? cut;
+        lock (_sync)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            cut = BeginCutLocked();
+        }
+
+        if (cut is null)
+        {
+            return;
+        }
+
+        Block block;
+        try
+        {
+            Block.Write(cut.Directory, cut.Segment, cut.ToWrite);
+            block = Block.Open(cut.Directory);
+        }
+        catch
+        {
+            lock (_sync)
+            {
+                // Put the chunks back in front of what arrived since; the WAL segments still hold them.
+                foreach (var s in cut.Sources)
+                {
+                    s.Head.Closed.InsertRange(0, s.Cutting!);
+                    s.Cutting = null;
+                }
+
+                _headMinT = Math.Min(_headMinT, cut.MinT);
+                _headMaxT = Math.Max(_headMaxT, cut.MaxT);
+            }
+
+            throw;
+        }
+
+        lock (_sync)
+        {
+            _blocks.Add(block);
+            for (int i = 0; i < cut.Sources.Count; i++)
+            {
+                var s = cut.Sources[i];
+                s.Persisted.AddRange(block.Series[i].Chunks);
+                s.Cutting = null;
+            }
+
+            _wal.DeleteBefore(cut.Segment);
+            LogBlockCut(_logger, cut.Directory, cut.Sources.Count, block.SizeBytes);
+            ApplyRetentionLocked();
+
+            // Writers wait for the checkpoint, which keeps the cookie's next id exact (docs/format/tsdb-index.md).
+            _index.Checkpoint();
         }
     }
 
@@ -726,13 +839,13 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
         }
     }
 
-    private void CutBlockLocked()
+    private PendingCut? BeginCutLocked()
     {
         var toWrite = new List<(Label[], List<ChunkData>, SampleValueType, ulong)>();
         var sources = new List<MemSeries>();
         foreach (var s in _series)
         {
-            if (s is null || !s.HasHeadData)
+            if (s is null || (s.Head.IsEmpty && s.OutOfOrder is not { Count: > 0 }))
             {
                 continue;
             }
@@ -758,27 +871,20 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
                 chunks = [.. s.Head.Closed];
             }
 
+            s.Head.Clear();
+            s.OutOfOrder = null;
+            s.Cutting = chunks;
             toWrite.Add((s.Labels, chunks, s.LastType, s.LastFloatBits));
             sources.Add(s);
         }
 
         if (toWrite.Count == 0)
         {
-            return;
+            return null;
         }
 
         int newSegment = _wal.Rotate();
         string dir = Path.Combine(_blockDirectory, "b" + newSegment.ToString("D8", CultureInfo.InvariantCulture));
-        Block.Write(dir, newSegment, toWrite);
-        var block = Block.Open(dir);
-        _blocks.Add(block);
-        for (int i = 0; i < sources.Count; i++)
-        {
-            var s = sources[i];
-            s.Persisted.AddRange(block.Series[i].Chunks);
-            s.Head.Clear();
-            s.OutOfOrder = null;
-        }
 
         // Exemplars live only in the head and WAL; carry them into the new segment before the old ones go.
         _walBuffer.Reset();
@@ -807,11 +913,10 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
             _wal.Append(_walBuffer.Written);
         }
 
-        _wal.DeleteBefore(newSegment);
+        var cut = new PendingCut(dir, newSegment, toWrite, sources, _headMinT, _headMaxT);
         _headMinT = long.MaxValue;
         _headMaxT = long.MinValue;
-        LogBlockCut(_logger, dir, sources.Count, block.SizeBytes);
-        ApplyRetentionLocked();
+        return cut;
     }
 
     private void ApplyRetentionLocked()
@@ -915,7 +1020,7 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
                 s.MinTime = long.MaxValue;
             }
 
-            _postings.Add(s.Id, s.Labels);
+            _postings.AddValues(s.Labels);
         }
     }
 
@@ -969,7 +1074,12 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
         }
 
         _series[s.Id] = s;
-        _postings.Add(s.Id, s.Labels);
+        _postings.AddValues(s.Labels);
+        if (!s.InIndex)
+        {
+            _index.AddSeries(s.Id, s.Key, s.Labels);
+            s.InIndex = true;
+        }
     }
 
     private MemSeries? Lookup(ulong hash, ReadOnlySpan<byte> key)
@@ -998,7 +1108,8 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
         var s = Lookup(hash, key);
         if (s is null)
         {
-            s = new MemSeries(_series.Count, labels, key.ToArray(), hash);
+            int id = _index.FindSeries(key);
+            s = new MemSeries(id >= 0 ? id : _index.ReserveId(), labels, key.ToArray(), hash) { InIndex = id >= 0 };
             Register(s);
         }
 
@@ -1095,6 +1206,9 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Cut head into block {Directory}: {Series} series, {Bytes} bytes")]
     private static partial void LogBlockCut(ILogger logger, string directory, int series, long bytes);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Background block cut failed; the head keeps the data and the WAL keeps it durable")]
+    private static partial void LogCutFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention deleted block {Directory}")]
     private static partial void LogBlockDeleted(ILogger logger, string directory);
 
@@ -1120,4 +1234,6 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
         /// <summary>Whether <see cref="MaxT"/> was set by a sample of the batch being validated.</summary>
         public bool MaxTFromBatch;
     }
+
+    private sealed record PendingCut(string Directory, int Segment, List<(Label[], List<ChunkData>, SampleValueType, ulong)> ToWrite, List<MemSeries> Sources, long MinT, long MaxT);
 }

@@ -52,6 +52,17 @@ public sealed class SeriesKeyAppenderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_series_reference_from_a_committed_batch_is_refused()
+    {
+        using var store = Open();
+        var app = (ISeriesKeyAppender)store.Appender();
+        int a = app.SeriesRef(SeriesKey.Encode([new("__name__", "up")]));
+        app.AppendFloat(a, T0, 1);
+        await app.CommitAsync(CancellationToken.None);
+        Assert.Throws<ArgumentOutOfRangeException>(() => app.AppendFloat(a, T0 + 1, 2));
+    }
+
+    [Fact]
     public async Task A_series_named_twice_in_one_batch_by_key_is_created_once()
     {
         using var store = Open();
@@ -63,6 +74,38 @@ public sealed class SeriesKeyAppenderTests : IDisposable
 
         Assert.Equal(1, store.SeriesCount);
         Assert.Equal([(T0, 1.0), (T0 + 1000, 2.0)], Floats(store, "a"));
+    }
+
+    [Fact]
+    public async Task A_head_spanning_one_and_a_half_block_durations_is_cut_in_the_background_and_stays_queryable()
+    {
+        using var store = new TsdbStore(new TsdbOptions { DataDirectory = _dir.Path, RetentionTime = TimeSpan.Zero, BlockDuration = TimeSpan.FromHours(1) });
+        var app = (ISeriesKeyAppender)store.Appender();
+        int a = app.SeriesRef(SeriesKey.Encode([new("__name__", "up"), new("job", "a")]));
+        for (int i = 0; i <= 8; i++)
+        {
+            app.AppendFloat(a, T0 + (i * 900_000L), i);
+        }
+
+        // The commit returns without writing the block; the cut happens on the thread pool.
+        await app.CommitAsync(CancellationToken.None);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (store.BlockBytes == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True(store.BlockBytes > 0);
+        a = app.SeriesRef(SeriesKey.Encode([new("__name__", "up"), new("job", "a")]));
+        app.AppendFloat(a, T0 + (9 * 900_000L), 9);
+        await app.CommitAsync(CancellationToken.None);
+        var expected = new List<(long, double)>();
+        for (int i = 0; i <= 9; i++)
+        {
+            expected.Add((T0 + (i * 900_000L), i));
+        }
+
+        Assert.Equal(expected, Floats(store, "a"));
     }
 
     private TsdbStore Open() => new(new TsdbOptions { DataDirectory = _dir.Path, RetentionTime = TimeSpan.Zero });

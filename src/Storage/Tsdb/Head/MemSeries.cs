@@ -23,9 +23,15 @@ internal sealed class MemSeries(int id, Label[] labels, byte[] key, ulong hash)
     /// <summary>Next series with the same label hash (collision chain).</summary>
     public MemSeries? NextCollision { get; set; }
 
+    /// <summary>Whether the FASTER index holds this series and its postings.</summary>
+    public bool InIndex { get; set; }
+
     public List<BlockChunkRef> Persisted { get; } = [];
 
     public ChunkBuilder Head { get; } = new();
+
+    /// <summary>Head chunks being written into a block by a cut in progress; still served by queries until attached.</summary>
+    public List<ChunkData>? Cutting { get; set; }
 
     /// <summary>Out-of-order samples accepted within the window, sorted by time.</summary>
     public List<Sample>? OutOfOrder { get; set; }
@@ -46,7 +52,7 @@ internal sealed class MemSeries(int id, Label[] labels, byte[] key, ulong hash)
     /// <summary>WAL segment in which this series' labels were last logged.</summary>
     public int WalSegment { get; set; } = -1;
 
-    public bool HasHeadData => !Head.IsEmpty || OutOfOrder is { Count: > 0 };
+    public bool HasHeadData => !Head.IsEmpty || OutOfOrder is { Count: > 0 } || Cutting is not null;
 
     public bool Overlaps(long minT, long maxT) => MinTime <= maxT && MaxTime >= minT || OverlapsOutOfOrder(minT, maxT);
 

@@ -43,15 +43,15 @@ internal sealed class TsdbAppender(TsdbStore store) : ISeriesKeyAppender
     }
 
     public void AppendFloat(int seriesRef, long timestampMs, double value) =>
-        Samples.Add(new PendingSample { SeriesIndex = seriesRef, Type = SampleValueType.Float, T = timestampMs, F = value });
+        Samples.Add(new PendingSample { SeriesIndex = Checked(seriesRef), Type = SampleValueType.Float, T = timestampMs, F = value });
 
     public void AppendHistogram(int seriesRef, long timestampMs, Histogram histogram) =>
-        Samples.Add(new PendingSample { SeriesIndex = seriesRef, Type = SampleValueType.Histogram, T = timestampMs, Histogram = histogram });
+        Samples.Add(new PendingSample { SeriesIndex = Checked(seriesRef), Type = SampleValueType.Histogram, T = timestampMs, Histogram = histogram });
 
     public void AppendFloatHistogram(int seriesRef, long timestampMs, FloatHistogram histogram) =>
-        Samples.Add(new PendingSample { SeriesIndex = seriesRef, Type = SampleValueType.FloatHistogram, T = timestampMs, Histogram = histogram });
+        Samples.Add(new PendingSample { SeriesIndex = Checked(seriesRef), Type = SampleValueType.FloatHistogram, T = timestampMs, Histogram = histogram });
 
-    public void AppendExemplar(int seriesRef, Exemplar exemplar) => PendingExemplars.Add((seriesRef, exemplar));
+    public void AppendExemplar(int seriesRef, Exemplar exemplar) => PendingExemplars.Add((Checked(seriesRef), exemplar));
 
     public void AppendFloat(IReadOnlyList<Label> labels, long timestampMs, double value) => AppendFloat(IndexOf(labels), timestampMs, value);
 
@@ -80,6 +80,9 @@ internal sealed class TsdbAppender(TsdbStore store) : ISeriesKeyAppender
 
         return ValueTask.CompletedTask;
     }
+
+    private int Checked(int seriesRef) =>
+        (uint)seriesRef < (uint)Series.Count ? seriesRef : throw new ArgumentOutOfRangeException(nameof(seriesRef), "not a series reference of this batch");
 
     private int Add(int start, IReadOnlyList<Label>? labels)
     {
