@@ -30,7 +30,7 @@ internal static class RemoteWriteLoad
     public static async Task<int> RunAsync(string[] args)
     {
         int seriesCount = IntArg(args, "--series", 100_000);
-        int scrapes = IntArg(args, "--scrapes", 20);
+        int scrapes = IntArg(args, "--scrapes", 120);
         int senders = IntArg(args, "--senders", 4);
         int batch = IntArg(args, "--batch", 2000);
         double histogramShare = IntArg(args, "--histogram-permille", 20) / 1000.0;
@@ -67,13 +67,13 @@ internal static class RemoteWriteLoad
 
         var prom = await RunPrometheusAsync(prometheus, data, senders);
         Print("Prometheus", data, prom);
-        Console.WriteLine($"ratio TraceLink/Prometheus: ingest samples/s {tl.Rate / prom.Rate:F2}x, bytes/sample {tl.BytesPerSample / prom.BytesPerSample:F2}x (lower is better)");
+        Console.WriteLine($"ratio TraceLink/Prometheus: ingest samples/s {tl.Rate / prom.Rate:F2}x, bytes/sample {tl.BytesPerSample / prom.BytesPerSample:F2}x, chunk bytes/sample {(double)tl.ChunkBytes / prom.ChunkBytes:F2}x (lower is better)");
         return 0;
     }
 
     private static void Print(string name, ScrapeData data, Result r) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"[{name}] ingest {data.Samples:N0} samples in {r.Seconds:F2} s = {r.Rate:N0} samples/s ({data.FloatSamples / r.Seconds:N0} float samples/s), rejected requests {r.Failed}; on disk after compaction {r.Bytes:N0} B = {r.BytesPerSample:F3} bytes/sample (compaction {r.CompactSeconds:F1} s)"));
+            $"[{name}] ingest {data.Samples:N0} samples in {r.Seconds:F2} s = {r.Rate:N0} samples/s ({data.FloatSamples / r.Seconds:N0} float samples/s), rejected requests {r.Failed}; on disk after compaction {r.Bytes:N0} B = {r.BytesPerSample:F3} bytes/sample, of which chunks {r.ChunkBytesPerSample(data.Samples):F3} bytes/sample (compaction {r.CompactSeconds:F1} s)"));
 
     private static async Task<Result> RunTraceLinkAsync(ScrapeData data, int senders)
     {
@@ -95,7 +95,8 @@ internal static class RemoteWriteLoad
                 store.CompactHead();
                 double compact = sw.Elapsed.TotalSeconds;
                 long bytes = store.BlockBytes;
-                return new Result(seconds, data.Samples / seconds, failed, bytes, (double)bytes / data.Samples, compact);
+                long chunkBytes = SizeOf(Path.Combine(dir, "tsdb", "blocks"), static f => Path.GetFileName(f) == "chunks");
+                return new Result(seconds, data.Samples / seconds, failed, bytes, (double)bytes / data.Samples, chunkBytes, compact);
             }
             finally
             {
@@ -164,13 +165,10 @@ internal static class RemoteWriteLoad
             using var json = JsonDocument.Parse(await snap.Content.ReadAsStringAsync());
             string name = json.RootElement.GetProperty("data").GetProperty("name").GetString()!;
             double compact = sw.Elapsed.TotalSeconds;
-            long bytes = 0;
-            foreach (var f in Directory.EnumerateFiles(Path.Combine(dir, "data", "snapshots", name), "*", SearchOption.AllDirectories))
-            {
-                bytes += new FileInfo(f).Length;
-            }
-
-            return new Result(seconds, data.Samples / seconds, failed, bytes, (double)bytes / data.Samples, compact);
+            string snapshot = Path.Combine(dir, "data", "snapshots", name);
+            long bytes = SizeOf(snapshot, static _ => true);
+            long chunkBytes = SizeOf(snapshot, static f => Path.GetFileName(Path.GetDirectoryName(f)) == "chunks");
+            return new Result(seconds, data.Samples / seconds, failed, bytes, (double)bytes / data.Samples, chunkBytes, compact);
         }
         finally
         {
@@ -232,6 +230,20 @@ internal static class RemoteWriteLoad
         return (seconds, failed);
     }
 
+    private static long SizeOf(string directory, Func<string, bool> include)
+    {
+        long bytes = 0;
+        foreach (var f in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))
+        {
+            if (include(f))
+            {
+                bytes += new FileInfo(f).Length;
+            }
+        }
+
+        return bytes;
+    }
+
     private static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
@@ -251,5 +263,8 @@ internal static class RemoteWriteLoad
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
-    private readonly record struct Result(double Seconds, double Rate, int Failed, long Bytes, double BytesPerSample, double CompactSeconds);
+    private readonly record struct Result(double Seconds, double Rate, int Failed, long Bytes, double BytesPerSample, long ChunkBytes, double CompactSeconds)
+    {
+        public double ChunkBytesPerSample(long samples) => (double)ChunkBytes / samples;
+    }
 }
