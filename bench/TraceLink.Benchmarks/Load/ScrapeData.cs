@@ -11,7 +11,7 @@ namespace TraceLink.Benchmarks.Load;
 /// <summary>
 /// A scrape-like data set for remote-write load: instances × metric families, counters (integer and fractional
 /// rates), gauges (constant, slow integer walks, noisy floats) and integer native histograms, scraped every 15 s with
-/// a few ms of timestamp jitter per target. Pre-encoded as snappy 1.0 requests per sender shard and scrape, in the
+/// Prometheus' scrape timestamps (aligned to the interval unless a scrape starts more than 2 ms late). Pre-encoded as snappy 1.0 requests per sender shard and scrape, in the
 /// order Prometheus' shards would send them.
 /// </summary>
 internal sealed class ScrapeData
@@ -50,11 +50,12 @@ internal sealed class ScrapeData
             int instance = i % instances;
             int n = i / instances;
             double pick = random.NextDouble();
+            // Roughly node_exporter's mix: many counters that rarely move, constant info/state gauges, a few noisy floats.
             var kind = pick < histogramShare ? Kind.Histogram
-                : pick < 0.45 ? Kind.IntCounter
-                : pick < 0.55 ? Kind.FloatCounter
-                : pick < 0.75 ? Kind.ConstGauge
-                : pick < 0.92 ? Kind.WalkGauge
+                : pick < 0.40 ? Kind.IntCounter
+                : pick < 0.48 ? Kind.FloatCounter
+                : pick < 0.78 ? Kind.ConstGauge
+                : pick < 0.93 ? Kind.WalkGauge
                 : Kind.FloatGauge;
             string family = kind switch
             {
@@ -88,7 +89,9 @@ internal sealed class ScrapeData
         {
             for (int i = 0; i < instances; i++)
             {
-                jitter[i] = random.Next(0, 4);
+                // Prometheus aligns scrape timestamps within 2 ms of the interval (--scrape.timestamp-tolerance);
+                // a scrape that starts later than that keeps its real time.
+                jitter[i] = random.NextDouble() < 0.05 ? random.Next(3, 25) : 0;
             }
 
             for (int shard = 0; shard < senders; shard++)
@@ -158,7 +161,7 @@ internal sealed class ScrapeData
             Instance = instance;
             _rate = kind switch
             {
-                Kind.IntCounter => random.NextDouble() < 0.3 ? 0 : random.NextDouble() * 20,
+                Kind.IntCounter => random.NextDouble() < 0.5 ? 0 : random.NextDouble() * 20,
                 Kind.FloatCounter => random.NextDouble() * 0.5,
                 _ => random.NextDouble() * 5,
             };
@@ -190,7 +193,7 @@ internal sealed class ScrapeData
                     _value = Math.Round(_value + (_rate * 15 * random.NextDouble()), 2);
                     break;
                 case Kind.WalkGauge:
-                    if (random.NextDouble() < 0.3)
+                    if (random.NextDouble() < 0.1)
                     {
                         _value += random.Next(-64, 65) * 4096.0;
                     }

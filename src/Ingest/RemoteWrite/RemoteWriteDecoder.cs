@@ -47,7 +47,8 @@ internal sealed class RemoteWriteDecoder
             }
             else
             {
-                // Field 3 is metric metadata, which the TSDB does not store.
+                // Field 3 is metric metadata (prometheus.MetricMetadata), which the TSDB does not store; a metadata
+                // consumer would parse it here from body.Slice(offset, length).
                 r.Skip(wt);
             }
         }
@@ -222,6 +223,8 @@ internal sealed class RemoteWriteDecoder
                 case 4:
                     ProtoReader.Expect(wt, 2);
                     int eo = r.LengthDelimited(out int el);
+
+                    // Field 5 (metadata: type, help_ref, unit_ref) falls to the default case and is skipped.
                     var e = V2.Exemplar.Parser.ParseFrom(message.Slice(eo, el));
                     appender.AppendExemplar(series, new Exemplar(ExemplarLabels(body, e.LabelsRefs, symbolCount), e.Value, e.Timestamp));
                     counts.Exemplars++;

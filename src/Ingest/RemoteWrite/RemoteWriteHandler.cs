@@ -52,7 +52,7 @@ internal sealed partial class RemoteWriteHandler(ISeriesStore store, RemoteWrite
             (body, int length) = await ReadBodyAsync(request.Body, context.RequestAborted).ConfigureAwait(false);
             int decodedLength = Decompress(body.AsSpan(0, length), out decoded);
             decoder = Rent();
-            var appender = decoder.Appender ??= store.Appender() as ISeriesKeyAppender ?? new LabelListAppender(store.Appender());
+            var appender = decoder.Appender ??= KeyAppender(store.Appender());
             var counts = v2
                 ? decoder.DecodeV2(decoded.AsSpan(0, decodedLength), appender)
                 : decoder.DecodeV1(decoded.AsSpan(0, decodedLength), appender);
@@ -211,6 +211,8 @@ internal sealed partial class RemoteWriteHandler(ISeriesStore store, RemoteWrite
             throw new RemoteWriteRejection(StatusCodes.Status400BadRequest, "invalid snappy block: " + e.Message);
         }
     }
+
+    private static ISeriesKeyAppender KeyAppender(ISampleAppender appender) => appender as ISeriesKeyAppender ?? new LabelListAppender(appender);
 
     private RemoteWriteDecoder Rent() => _decoders.TryDequeue(out var d) ? d : new RemoteWriteDecoder();
 
