@@ -15,9 +15,9 @@ using TraceLink.Storage.Tsdb.Wal;
 namespace TraceLink.Storage.Tsdb;
 
 /// <summary>
-/// The embedded TSDB: series by label-set hash, in-memory postings, Gorilla XOR and native-histogram chunks,
-/// a WAL written before every acknowledgement and replayed on open, a head cut into immutable blocks, and
-/// retention by time and size. Thread-safe; writes are serialised.
+/// The embedded TSDB: series by <see cref="SeriesKey"/> hash, postings in FASTER (docs/format/tsdb-index.md),
+/// Gorilla XOR and native-histogram chunks, a WAL written before every acknowledgement and replayed on open, a head
+/// cut into immutable blocks off the write path, and retention by time and size. Thread-safe; writes are serialised.
 /// </summary>
 public sealed partial class TsdbStore : ISeriesStore, IDisposable
 {
@@ -219,20 +219,22 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
     {
         // Waits for a background block cut to finish before closing the WAL under it.
         lock (_cutLock)
-        lock (_sync)
         {
-            if (_disposed)
+            lock (_sync)
             {
-                return;
-            }
+                if (_disposed)
+                {
+                    return;
+                }
 
-            _disposed = true;
-            _wal.Dispose();
-            _index.Checkpoint();
-            _index.Dispose();
-            foreach (var b in _blocks)
-            {
-                b.Dispose();
+                _disposed = true;
+                _wal.Dispose();
+                _index.Checkpoint();
+                _index.Dispose();
+                foreach (var b in _blocks)
+                {
+                    b.Dispose();
+                }
             }
         }
     }
