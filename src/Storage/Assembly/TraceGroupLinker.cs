@@ -27,12 +27,17 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
     private const int FlagXridReq = 16;
     private const int FlagXridResp = 32;
 
+    private const int FullCheckpointEvery = 10;
+
     private readonly GroupTable _table;
     private readonly TraceAssemblerOptions _timing;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<LinkKey> _keys = [];
     private readonly List<long> _candidates = [];
     private readonly List<long> _path = [];
+    private readonly List<long> _single = [0];
+    private byte[] _material = new byte[256];
+    private int _checkpoints;
     private bool _disposed;
 
     /// <summary>Opens (or creates) the trace-group index and recovers its last checkpoint.</summary>
@@ -40,7 +45,7 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         _timing = options.Assembly;
-        _table = new GroupTable(Path.Combine(options.DataDirectory, "spans", "groups"), options.IndexSizeBytes, options.MemorySizeBytes, options.PageSizeBytes);
+        _table = new GroupTable(Path.Combine(options.DataDirectory, "spans", "groups"), options.IndexSizeBytes, options.MemorySizeBytes, options.PageSizeBytes, options.CacheRecords);
         var cookie = _table.RecoveredCookie;
         ReplayFrom = cookie is { Length: 8 } ? BinaryPrimitives.ReadInt64LittleEndian(cookie) : 0;
     }
@@ -61,6 +66,23 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
     /// <inheritdoc />
     public void OnSpanAppended(StoredSpan span) => Link(span);
 
+    /// <inheritdoc />
+    public void OnSpansAppended(IReadOnlyList<StoredSpan> spans, bool replayed)
+    {
+        ArgumentNullException.ThrowIfNull(spans);
+        Locked((spans, replayed), static (linker, state) =>
+        {
+            for (var i = 0; i < state.spans.Count; i++)
+            {
+                // A span appended after opening has a locator no earlier run can have linked (only committed
+                // spans are linked, and committed addresses are never reused), so only replays look it up.
+                linker.LinkLocked(SpanFacts.From(state.spans[i]), checkLinked: state.replayed);
+            }
+
+            return true;
+        });
+    }
+
     /// <summary>
     /// Merges <paramref name="span"/> into the trace group its correlation keys point to (creating one when none
     /// does) and returns the group id. Linking a span twice (log replay) returns its group and changes nothing.
@@ -68,7 +90,7 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
     public long Link(StoredSpan span)
     {
         ArgumentNullException.ThrowIfNull(span);
-        return Locked(SpanFacts.From(span), static (linker, facts) => linker.LinkLocked(facts));
+        return Locked(SpanFacts.From(span), static (linker, facts) => linker.LinkLocked(facts, checkLinked: true));
     }
 
     /// <summary>The group id (a locator) of the span at <paramref name="locator"/>, or -1 when it was never linked.</summary>
@@ -108,7 +130,7 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
     /// <summary>The trace id a group is served under: its SDK trace id, else the synthetic id of its earliest span.</summary>
     public byte[] TraceIdOf(long groupId) => Locked(groupId, static (linker, groupId) =>
     {
-        var record = linker._table.Read(GroupKey(linker.Find(groupId)));
+        var record = linker._table.Read(GroupTableKey.Group(linker.Find(groupId)));
         if (record is null)
         {
             return SyntheticIds.TraceIdFor(groupId);
@@ -128,8 +150,9 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
             var cookie = new byte[8];
             BinaryPrimitives.WriteInt64LittleEndian(cookie, replayFrom);
 
-            // No Link runs while the gate is held, so the checkpoint is an exact log position, not a CPR point inside a span.
-            await _table.CheckpointAsync(cookie, cancellationToken).ConfigureAwait(false);
+            // No Link runs while the gate is held (and every Link flushed the table before releasing it), so the
+            // checkpoint is an exact log position, not a CPR point inside a span.
+            await _table.CheckpointAsync(cookie, _checkpoints++ % FullCheckpointEvery == 0, cancellationToken).ConfigureAwait(false);
             ReplayFrom = replayFrom;
         }
         finally
@@ -165,7 +188,14 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return body(this, state);
+            try
+            {
+                return body(this, state);
+            }
+            finally
+            {
+                _table.Flush();
+            }
         }
         finally
         {
@@ -173,11 +203,10 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
         }
     }
 
-    private long LinkLocked(SpanFacts facts)
+    private long LinkLocked(SpanFacts facts, bool checkLinked)
     {
-        var spanKey = SpanKey(facts.Locator);
-        var existing = _table.Read(spanKey);
-        if (existing is not null)
+        var spanKey = GroupTableKey.Span(facts.Locator);
+        if (checkLinked && _table.Read(spanKey) is { } existing)
         {
             return Find(ReadLong(existing, 0));
         }
@@ -205,7 +234,7 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
                 continue;
             }
 
-            var record = _table.Read(GroupKey(group));
+            var record = _table.Read(GroupTableKey.Group(group));
             if (record is null || Conflicts(record, facts.TraceId))
             {
                 continue;
@@ -225,7 +254,7 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
         }
         else
         {
-            rootRecord = _table.Read(GroupKey(root))!;
+            rootRecord = _table.Read(GroupTableKey.Group(root))!;
             WriteLong(rootRecord, 24, Math.Min(ReadLong(rootRecord, 24), facts.Locator));
         }
 
@@ -234,12 +263,20 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
             facts.TraceId.Span.CopyTo(rootRecord.AsSpan(32, 16));
         }
 
-        AppendMembers(root, rootRecord, [facts.Locator]);
+        _single[0] = facts.Locator;
+        AppendMembers(root, rootRecord, _single);
         var groupBytes = new byte[8];
         WriteLong(groupBytes, 0, root);
         _table.Upsert(spanKey, groupBytes);
         foreach (var key in _keys)
         {
+            // A trace-id key is only ever read for its group: when it already names this group, rewriting its
+            // single slot would change nothing a reader looks at.
+            if (key.Kind == LinkKind.Trace && key.Record is { Length: >= SlotSize } record && ReadLong(record, 24) == root)
+            {
+                continue;
+            }
+
             _table.Upsert(key.Key, WithSlot(key, facts, root));
         }
 
@@ -248,7 +285,7 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
 
     private long GroupOfLocked(long locator)
     {
-        var group = _table.Read(SpanKey(locator));
+        var group = _table.Read(GroupTableKey.Span(locator));
         return group is null ? -1 : Find(ReadLong(group, 0));
     }
 
@@ -311,12 +348,12 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
         if (facts.XridReq.Length > 0)
         {
             var sides = FlagXridReq | (string.Equals(facts.XridReq, facts.XridResp, StringComparison.Ordinal) ? FlagXridResp : 0);
-            _keys.Add(new LinkKey(LinkKind.Xrid, RecordKey(LinkKind.Xrid, Encoding.UTF8.GetBytes(facts.XridReq)), 4, flags | sides));
+            _keys.Add(new LinkKey(LinkKind.Xrid, RecordKey(LinkKind.Xrid, Material(facts.XridReq)), 4, flags | sides));
         }
 
         if (facts.XridResp.Length > 0 && !string.Equals(facts.XridReq, facts.XridResp, StringComparison.Ordinal))
         {
-            _keys.Add(new LinkKey(LinkKind.Xrid, RecordKey(LinkKind.Xrid, Encoding.UTF8.GetBytes(facts.XridResp)), 4, flags | FlagXridResp));
+            _keys.Add(new LinkKey(LinkKind.Xrid, RecordKey(LinkKind.Xrid, Material(facts.XridResp)), 4, flags | FlagXridResp));
         }
 
         if (facts.Pid >= 0 && facts.Tid >= 0)
@@ -468,7 +505,7 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
         var current = group;
         while (true)
         {
-            var record = _table.Read(GroupKey(current));
+            var record = _table.Read(GroupTableKey.Group(current));
             if (record is null)
             {
                 break;
@@ -489,9 +526,9 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
         {
             foreach (var node in _path)
             {
-                var record = _table.Read(GroupKey(node))!;
+                var record = _table.Read(GroupTableKey.Group(node))!;
                 WriteLong(record, 8, current);
-                _table.Upsert(GroupKey(node), record);
+                _table.Upsert(GroupTableKey.Group(node), record);
             }
         }
 
@@ -500,8 +537,8 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
 
     private long Union(long a, long b)
     {
-        var recordA = _table.Read(GroupKey(a))!;
-        var recordB = _table.Read(GroupKey(b))!;
+        var recordA = _table.Read(GroupTableKey.Group(a))!;
+        var recordB = _table.Read(GroupTableKey.Group(b))!;
         var traceB = recordB.AsSpan(32, 16);
         if (traceB.ContainsAnyExcept((byte)0) && Conflicts(recordA, ByteString.CopyFrom(traceB)))
         {
@@ -522,12 +559,12 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
         var chunks = (ReadLong(smallRecord, 16) + MembersPerChunk - 1) / MembersPerChunk;
         for (var chunk = 0; chunk < chunks; chunk++)
         {
-            _table.Delete(MemberKey(small, chunk));
+            _table.Delete(GroupTableKey.Members(small, chunk));
         }
 
         WriteLong(smallRecord, 8, big);
         WriteLong(smallRecord, 16, 0);
-        _table.Upsert(GroupKey(small), smallRecord);
+        _table.Upsert(GroupTableKey.Group(small), smallRecord);
         return big;
     }
 
@@ -547,7 +584,7 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
             var chunk = count / MembersPerChunk;
             var used = (int)(count % MembersPerChunk);
             var take = Math.Min(MembersPerChunk - used, members.Count - index);
-            var old = used == 0 ? null : _table.Read(MemberKey(group, chunk));
+            var old = used == 0 ? null : _table.Read(GroupTableKey.Members(group, chunk));
             var value = new byte[(used + take) * 8];
             old?.AsSpan(0, used * 8).CopyTo(value);
             for (var i = 0; i < take; i++)
@@ -555,18 +592,18 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
                 WriteLong(value, (used + i) * 8, members[index + i]);
             }
 
-            _table.Upsert(MemberKey(group, chunk), value);
+            _table.Upsert(GroupTableKey.Members(group, chunk), value);
             index += take;
             count += take;
         }
 
         WriteLong(groupRecord, 16, count);
-        _table.Upsert(GroupKey(group), groupRecord);
+        _table.Upsert(GroupTableKey.Group(group), groupRecord);
     }
 
     private void AddMembers(long group, List<long> locators)
     {
-        var record = _table.Read(GroupKey(group));
+        var record = _table.Read(GroupTableKey.Group(group));
         if (record is null)
         {
             return;
@@ -575,7 +612,7 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
         var count = ReadLong(record, 16);
         for (long chunk = 0; chunk * MembersPerChunk < count; chunk++)
         {
-            var value = _table.Read(MemberKey(group, chunk));
+            var value = _table.Read(GroupTableKey.Members(group, chunk));
             if (value is null)
             {
                 continue;
@@ -597,50 +634,40 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
         return string.CompareOrdinal(local, peer) <= 0 ? local + "|" + peer : peer + "|" + local;
     }
 
-    private static byte[] Material(long value, string context)
+    private ReadOnlySpan<byte> Material(long value, string context)
     {
-        var bytes = new byte[8 + Encoding.UTF8.GetByteCount(context)];
-        BinaryPrimitives.WriteInt64BigEndian(bytes, value);
-        Encoding.UTF8.GetBytes(context, bytes.AsSpan(8));
-        return bytes;
+        var length = 8 + Encoding.UTF8.GetByteCount(context);
+        if (_material.Length < length)
+        {
+            _material = new byte[Math.Max(length, _material.Length * 2)];
+        }
+
+        BinaryPrimitives.WriteInt64BigEndian(_material, value);
+        Encoding.UTF8.GetBytes(context, _material.AsSpan(8));
+        return _material.AsSpan(0, length);
     }
 
-    private static byte[] RecordKey(LinkKind kind, ReadOnlySpan<byte> material)
+    private ReadOnlySpan<byte> Material(string text)
     {
-        var key = new byte[18];
-        key[0] = (byte)'K';
-        key[1] = (byte)kind;
-        XxHash128.Hash(material, key.AsSpan(2));
-        return key;
+        var length = Encoding.UTF8.GetByteCount(text);
+        if (_material.Length < length)
+        {
+            _material = new byte[Math.Max(length, _material.Length * 2)];
+        }
+
+        return _material.AsSpan(0, Encoding.UTF8.GetBytes(text, _material));
     }
 
-    private static byte[] SpanKey(long locator) => LocatorKey((byte)'S', locator, 9);
-
-    private static byte[] GroupKey(long group) => LocatorKey((byte)'G', group, 9);
-
-    private static byte[] MemberKey(long group, long chunk)
-    {
-        var key = LocatorKey((byte)'M', group, 13);
-        BinaryPrimitives.WriteInt32BigEndian(key.AsSpan(9), (int)chunk);
-        return key;
-    }
-
-    private static byte[] LocatorKey(byte tag, long locator, int length)
-    {
-        var key = new byte[length];
-        key[0] = tag;
-        BinaryPrimitives.WriteInt64BigEndian(key.AsSpan(1), locator);
-        return key;
-    }
+    private static GroupTableKey RecordKey(LinkKind kind, ReadOnlySpan<byte> material) => GroupTableKey.Link((byte)kind, XxHash128.HashToUInt128(material));
 
     private static long ReadLong(ReadOnlySpan<byte> bytes, int offset) => BinaryPrimitives.ReadInt64LittleEndian(bytes[offset..]);
 
     private static void WriteLong(Span<byte> bytes, int offset, long value) => BinaryPrimitives.WriteInt64LittleEndian(bytes[offset..], value);
 
-    private struct LinkKey(LinkKind kind, byte[] key, int capacity, int flags)
+    private struct LinkKey(LinkKind kind, GroupTableKey key, int capacity, int flags)
     {
         public readonly LinkKind Kind = kind;
-        public readonly byte[] Key = key;
+        public readonly GroupTableKey Key = key;
         public readonly int Capacity = capacity;
         public readonly int Flags = flags;
         public byte[]? Record;
