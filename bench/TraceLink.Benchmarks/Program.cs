@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using TraceLink.Benchmarks.Assembly;
 using TraceLink.Benchmarks.Load;
 using TraceLink.Benchmarks.Spans;
 
@@ -13,6 +14,8 @@ internal static class Program
         {
             case "load-traces":
                 return await TraceLoad.RunAsync(args[1..]);
+            case "assembled-lookup":
+                return await AssembledLookup.RunAsync(args[1..]);
             case "spanstore-latency":
                 return await SpanStoreLatency.RunAsync(args);
             default:
