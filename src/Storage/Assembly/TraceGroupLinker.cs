@@ -28,6 +28,7 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
     private const int FlagXridResp = 32;
 
     private const int FullCheckpointEvery = 10;
+    private const int ContextChars = 256;
 
     private readonly GroupTable _table;
     private readonly TraceAssemblerOptions _timing;
@@ -320,7 +321,8 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
         // "Syscall" in the flags marks spans the thread rule must not use (see Relations.ThreadEligible).
         var flags = (facts.Side == TapSide.Client ? FlagClient : FlagServer)
             | (facts.HasSyscallIds || (facts.Side == TapSide.Client && (facts.XridReq.Length > 0 || facts.XridResp.Length > 0)) ? FlagNoThreadRule : 0);
-        var socket = facts.HasSocket ? CanonicalSocket(facts) : string.Empty;
+        Span<char> socket = stackalloc char[ContextChars];
+        socket = facts.HasSocket ? CanonicalSocket(facts, socket) : [];
         if (facts.HasReqSeq)
         {
             _keys.Add(new LinkKey(LinkKind.TcpReq, RecordKey(LinkKind.TcpReq, Material(facts.ReqSeq, socket)), 2, flags));
@@ -333,7 +335,8 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
 
         if (facts.Pid >= 0 && !facts.SyscallTerminal)
         {
-            var process = facts.Host + "\n" + facts.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Span<char> process = stackalloc char[ContextChars];
+            process = ProcessContext(facts, process);
             if (facts.SysReq != 0)
             {
                 _keys.Add(new LinkKey(LinkKind.Syscall, RecordKey(LinkKind.Syscall, Material(facts.SysReq, process)), 4, flags));
@@ -358,7 +361,8 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
 
         if (facts.Pid >= 0 && facts.Tid >= 0)
         {
-            var thread = facts.Host + "\n" + facts.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Span<char> thread = stackalloc char[ContextChars];
+            thread = ProcessContext(facts, thread);
             _keys.Add(new LinkKey(LinkKind.Thread, RecordKey(LinkKind.Thread, Material(facts.Tid, thread)), 16, flags));
         }
     }
@@ -478,8 +482,9 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
         }
         else
         {
-            // Full ring: the span that ended first is the least likely partner of later spans.
-            record = (byte[])old.Clone();
+            // Full ring: the span that ended first is the least likely partner of later spans. The record came
+            // from the table's cache, which lets it be changed in place before it is upserted again.
+            record = old;
             target = 0;
             for (var i = 1; i < count; i++)
             {
@@ -625,16 +630,51 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
         }
     }
 
-    private static string CanonicalSocket(SpanFacts facts)
+    /// <summary><c>host.name</c> + "\n" + pid, in <paramref name="buffer"/> when it fits (else a new string's chars).</summary>
+    private static Span<char> ProcessContext(SpanFacts facts, Span<char> buffer)
+    {
+        var context = new ContextWriter(buffer);
+        context.Append(facts.Host);
+        context.Append('\n');
+        context.Append(facts.Pid);
+        return context.Overflow ? (facts.Host + "\n" + facts.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToCharArray() : context.Written;
+    }
+
+    /// <summary>The two endpoints <c>ip:port</c>, ordered (ordinal) so both ends of a connection produce the same key.</summary>
+    private static Span<char> CanonicalSocket(SpanFacts facts, Span<char> buffer)
+    {
+        Span<char> local = stackalloc char[ContextChars / 2];
+        Span<char> peer = stackalloc char[ContextChars / 2];
+        var localWriter = new ContextWriter(local);
+        localWriter.Append(facts.LocalAddress);
+        localWriter.Append(':');
+        localWriter.Append(facts.LocalPort);
+        var peerWriter = new ContextWriter(peer);
+        peerWriter.Append(facts.PeerAddress);
+        peerWriter.Append(':');
+        peerWriter.Append(facts.PeerPort);
+        if (localWriter.Overflow || peerWriter.Overflow)
+        {
+            return SocketText(facts).ToCharArray();
+        }
+
+        // Ordinal char comparison, as string.CompareOrdinal orders the two texts.
+        var localFirst = ((ReadOnlySpan<char>)localWriter.Written).SequenceCompareTo(peerWriter.Written) <= 0;
+        var socket = new ContextWriter(buffer);
+        socket.Append(localFirst ? localWriter.Written : peerWriter.Written);
+        socket.Append('|');
+        socket.Append(localFirst ? peerWriter.Written : localWriter.Written);
+        return socket.Overflow ? SocketText(facts).ToCharArray() : socket.Written;
+    }
+
+    private static string SocketText(SpanFacts facts)
     {
         var local = facts.LocalAddress + ":" + facts.LocalPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var peer = facts.PeerAddress + ":" + facts.PeerPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-        // Both ends of a connection must produce the same key: order the endpoints.
         return string.CompareOrdinal(local, peer) <= 0 ? local + "|" + peer : peer + "|" + local;
     }
 
-    private ReadOnlySpan<byte> Material(long value, string context)
+    private ReadOnlySpan<byte> Material(long value, ReadOnlySpan<char> context)
     {
         var length = 8 + Encoding.UTF8.GetByteCount(context);
         if (_material.Length < length)
@@ -663,6 +703,54 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
     private static long ReadLong(ReadOnlySpan<byte> bytes, int offset) => BinaryPrimitives.ReadInt64LittleEndian(bytes[offset..]);
 
     private static void WriteLong(Span<byte> bytes, int offset, long value) => BinaryPrimitives.WriteInt64LittleEndian(bytes[offset..], value);
+
+    /// <summary>Appends text and integers into a fixed buffer; <see cref="Overflow"/> when they did not fit.</summary>
+    private ref struct ContextWriter(Span<char> buffer)
+    {
+        private readonly Span<char> _buffer = buffer;
+        private int _length;
+        private bool _overflow;
+
+        public readonly bool Overflow => _overflow;
+
+        public readonly Span<char> Written => _buffer[.._length];
+
+        public void Append(scoped ReadOnlySpan<char> text)
+        {
+            if (!_overflow && text.TryCopyTo(_buffer[_length..]))
+            {
+                _length += text.Length;
+            }
+            else
+            {
+                _overflow = true;
+            }
+        }
+
+        public void Append(char c)
+        {
+            if (!_overflow && _length < _buffer.Length)
+            {
+                _buffer[_length++] = c;
+            }
+            else
+            {
+                _overflow = true;
+            }
+        }
+
+        public void Append(long value)
+        {
+            if (!_overflow && value.TryFormat(_buffer[_length..], out var written, default, System.Globalization.CultureInfo.InvariantCulture))
+            {
+                _length += written;
+            }
+            else
+            {
+                _overflow = true;
+            }
+        }
+    }
 
     private struct LinkKey(LinkKind kind, GroupTableKey key, int capacity, int flags)
     {
