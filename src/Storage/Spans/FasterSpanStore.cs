@@ -44,7 +44,7 @@ public sealed class FasterSpanStore : ISpanStore
     private readonly ConcurrentBag<RecordEncoder> _encoders = [];
     private readonly PostingBatch _batch = new();
     private readonly List<IndexWork> _drained = [];
-    private StoredSpan[] _observed = new StoredSpan[ObserverBatch];
+    private readonly StoredSpan[] _observed = new StoredSpan[ObserverBatch];
     private int _observedCount;
     private int _draining;
     private readonly ConcurrentDictionary<long, Resource> _resources = new();
