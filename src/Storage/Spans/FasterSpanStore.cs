@@ -378,7 +378,13 @@ public sealed class FasterSpanStore : ISpanStore
         await _checkpointLoop.ConfigureAwait(false);
         await _retentionLoop.ConfigureAwait(false);
         await WaitForCommitAsync(_log.TailAddress).ConfigureAwait(false);
-        DrainIndex();
+
+        // Waits for a drain under way on another thread, then indexes whatever is left.
+        lock (_indexLock)
+        {
+            DrainCommitted();
+        }
+
         if (checkpoint)
         {
             await CheckpointAsync().ConfigureAwait(false);
@@ -629,22 +635,28 @@ public sealed class FasterSpanStore : ISpanStore
             return;
         }
 
-        foreach (ISpanIndexObserver observer in _options.Observers)
+        try
         {
-            int from = 0;
-            while (replayed && from < _observedCount && _observed[from].Locator < observer.ReplayFrom)
+            foreach (ISpanIndexObserver observer in _options.Observers)
             {
-                from++;
-            }
+                int from = 0;
+                while (replayed && from < _observedCount && _observed[from].Locator < observer.ReplayFrom)
+                {
+                    from++;
+                }
 
-            if (from < _observedCount)
-            {
-                observer.OnSpansAppended(new ArraySegment<StoredSpan>(_observed, from, _observedCount - from), replayed);
+                if (from < _observedCount)
+                {
+                    observer.OnSpansAppended(new ArraySegment<StoredSpan>(_observed, from, _observedCount - from), replayed);
+                }
             }
         }
-
-        Array.Clear(_observed, 0, _observedCount);
-        _observedCount = 0;
+        finally
+        {
+            // Never handed over twice, even when an observer failed part-way.
+            Array.Clear(_observed, 0, _observedCount);
+            _observedCount = 0;
+        }
     }
 
     private async Task CheckpointAsync()
