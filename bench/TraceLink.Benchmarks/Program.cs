@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using TraceLink.Benchmarks.Assembly;
 using TraceLink.Benchmarks.Load;
 using TraceLink.Benchmarks.Spans;
 
@@ -15,6 +16,8 @@ internal static class Program
                 return await TraceLoad.RunAsync(args[1..]);
             case "load-remote-write":
                 return await RemoteWriteLoad.RunAsync(args[1..]);
+            case "assembled-lookup":
+                return await AssembledLookup.RunAsync(args[1..]);
             case "spanstore-latency":
                 return await SpanStoreLatency.RunAsync(args);
             default:

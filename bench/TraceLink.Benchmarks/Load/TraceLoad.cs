@@ -33,30 +33,34 @@ internal static class TraceLoad
         var total = batches.Count * batchSpans;
         if (StringArg(args, "--url") is { } url)
         {
-            await MeasureAsync(url, batches, traceIds, total, concurrency, lookups, "external server");
+            await MeasureAsync(url, null, batches, traceIds, total, concurrency, lookups, "external server");
             return 0;
         }
 
         // Side by side on fresh servers in the same run: everything on, then each optional ingest stage off.
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {LoadAverage()}; the load generator shares the cores with the server");
         var full = await MeasureFreshAsync([], batches, traceIds, total, concurrency, lookups, "all on (indexes, trace linking, span metrics, derived logs)");
         if (Array.IndexOf(args, "--compare") >= 0)
         {
             var noSignals = await MeasureFreshAsync(["--no-derived-signals"], batches, traceIds, total, concurrency, lookups, "without span metrics and derived logs");
             var noLinking = await MeasureFreshAsync(["--no-trace-linking"], batches, traceIds, total, concurrency, lookups, "without ingest-time trace linking");
-            Console.WriteLine($"cost of span metrics + derived logs: all-on ingest is {1 - (full / noSignals):P1} slower (ratio {full / noSignals:F2})");
-            Console.WriteLine($"cost of ingest-time trace linking: all-on ingest is {1 - (full / noLinking):P1} slower (ratio {full / noLinking:F2})");
+            Console.WriteLine($"summary (spans/s): all on {full.Rate:N0}, no signals {noSignals.Rate:N0}, no linking {noLinking.Rate:N0}; server CPU µs/span: {full.CpuPerSpan:F1} / {noSignals.CpuPerSpan:F1} / {noLinking.CpuPerSpan:F1}");
+            Console.WriteLine($"cost of span metrics + derived logs: all-on ingest is {1 - (full.Rate / noSignals.Rate):P1} slower (ratio {full.Rate / noSignals.Rate:F2}); server CPU per span +{(full.CpuPerSpan / noSignals.CpuPerSpan) - 1:P1}");
+            Console.WriteLine($"cost of ingest-time trace linking: all-on ingest is {1 - (full.Rate / noLinking.Rate):P1} slower (ratio {full.Rate / noLinking.Rate:F2}); server CPU per span +{(full.CpuPerSpan / noLinking.CpuPerSpan) - 1:P1} (target < 25 %)");
         }
+
+        Console.WriteLine($"load average at the end: {LoadAverage()}");
 
         return 0;
     }
 
-    private static async Task<double> MeasureFreshAsync(string[] serverArgs, List<byte[]> batches, List<string> traceIds, int total, int concurrency, int lookups, string label)
+    private static async Task<(double Rate, double CpuPerSpan)> MeasureFreshAsync(string[] serverArgs, List<byte[]> batches, List<string> traceIds, int total, int concurrency, int lookups, string label)
     {
         var data = Directory.CreateTempSubdirectory("tracelink-load-").FullName;
         var (server, url) = await StartServerAsync(data, serverArgs);
         try
         {
-            return await MeasureAsync(url, batches, traceIds, total, concurrency, lookups, label);
+            return await MeasureAsync(url, server, batches, traceIds, total, concurrency, lookups, label);
         }
         finally
         {
@@ -67,10 +71,12 @@ internal static class TraceLoad
         }
     }
 
-    private static async Task<double> MeasureAsync(string url, List<byte[]> batches, List<string> traceIds, int total, int concurrency, int lookups, string label)
+    private static async Task<(double Rate, double CpuPerSpan)> MeasureAsync(string url, Process? server, List<byte[]> batches, List<string> traceIds, int total, int concurrency, int lookups, string label)
     {
         using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(5) };
         var next = -1;
+        server?.Refresh();
+        var cpuBefore = server?.TotalProcessorTime ?? TimeSpan.Zero;
         var stopwatch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {
@@ -84,8 +90,10 @@ internal static class TraceLoad
             }
         })));
         stopwatch.Stop();
+        server?.Refresh();
+        var cpuPerSpan = server is null ? double.NaN : (server.TotalProcessorTime - cpuBefore).TotalMicroseconds / total;
         var rate = total / stopwatch.Elapsed.TotalSeconds;
-        Console.WriteLine($"[{label}] ingest: {total:N0} spans in {stopwatch.Elapsed.TotalSeconds:F1} s = {rate:N0} spans/s (concurrency {concurrency}); ratio to the 100k spans/s target: {rate / 100_000:F2}");
+        Console.WriteLine($"[{label}] ingest: {total:N0} spans in {stopwatch.Elapsed.TotalSeconds:F1} s = {rate:N0} spans/s (concurrency {concurrency}); server CPU {cpuPerSpan:F1} µs/span; ratio to the 100k spans/s target: {rate / 100_000:F2}");
 
         var random = new Random(42);
         var latencies = new double[lookups];
@@ -103,8 +111,10 @@ internal static class TraceLoad
         Array.Sort(latencies);
         var p99 = latencies[(int)(lookups * 0.99)];
         Console.WriteLine($"[{label}] trace-by-id over {total:N0} stored spans: p50 {latencies[lookups / 2]:F2} ms, p99 {p99:F2} ms ({lookups} lookups); ratio of p99 to the 10 ms target: {p99 / 10:F2}");
-        return rate;
+        return (rate, cpuPerSpan);
     }
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "n/a";
 
     private static async Task<(Process Process, string Url)> StartServerAsync(string data, string[] serverArgs)
     {

@@ -12,14 +12,16 @@ using Microsoft.Extensions.Logging.Abstractions;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Trace.V1;
 
+using TraceLink.Storage.Assembly;
 using TraceLink.Storage.Spans;
 
 namespace TraceLink.Benchmarks.Spans;
 
 /// <summary>
 /// Appending a batch of 1000 realistic spans to <see cref="FasterSpanStore"/> (encode, log, commit, index every kind)
-/// against the baseline of enqueueing the same span bytes into a bare FasterLog with one commit and no index.
-/// Times are per span (OperationsPerInvoke).
+/// against the baseline of enqueueing the same span bytes into a bare FasterLog with one commit and no index, and
+/// the same append with the ingest-time trace-group linker as the store's observer (as the server runs it), whose
+/// ratio to <see cref="StoreAppend"/> is the store-level cost of linking. Times are per span (OperationsPerInvoke).
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(ShortInProcess))]
@@ -32,6 +34,8 @@ public class SpanStoreAppendBenchmarks
     private readonly byte[][][] _spanBytes = new byte[Batches][][];
     private string _directory = string.Empty;
     private FasterSpanStore? _store;
+    private FasterSpanStore? _linkedStore;
+    private TraceGroupLinker? _linker;
     private IDevice? _rawDevice;
     private FasterLog? _rawLog;
     private int _next;
@@ -59,6 +63,11 @@ public class SpanStoreAppendBenchmarks
         }
 
         _store = FasterSpanStore.Open(new SpanStoreOptions { DataDirectory = _directory, IndexMemorySize = 1L << 28, IndexTableSize = 1L << 24 }, NullLogger.Instance);
+        string linkedDirectory = Path.Combine(_directory, "linked");
+        _linker = new TraceGroupLinker(new TraceGroupLinkerOptions { DataDirectory = linkedDirectory });
+        var linkedOptions = new SpanStoreOptions { DataDirectory = linkedDirectory, IndexMemorySize = 1L << 28, IndexTableSize = 1L << 24 };
+        linkedOptions.Observers.Add(_linker);
+        _linkedStore = FasterSpanStore.Open(linkedOptions, NullLogger.Instance);
         string rawDirectory = Path.Combine(_directory, "raw");
         Directory.CreateDirectory(rawDirectory);
         _rawDevice = Devices.CreateLogDevice(Path.Combine(rawDirectory, "raw.log"));
@@ -76,6 +85,8 @@ public class SpanStoreAppendBenchmarks
     public async Task Cleanup()
     {
         await _store!.DisposeAsync();
+        await _linkedStore!.DisposeAsync();
+        _linker!.Dispose();
         _rawLog!.Dispose();
         _rawDevice!.Dispose();
         Directory.Delete(_directory, recursive: true);
@@ -97,4 +108,8 @@ public class SpanStoreAppendBenchmarks
     /// <summary>Full store append: records, group commit, every index kind, tag catalog.</summary>
     [Benchmark(OperationsPerInvoke = SpansPerBatch)]
     public ValueTask<int> StoreAppend() => _store!.AppendAsync(_requests[_next++ % Batches], CancellationToken.None);
+
+    /// <summary>Full store append with the trace-group linker observing it (the server's default).</summary>
+    [Benchmark(OperationsPerInvoke = SpansPerBatch)]
+    public ValueTask<int> StoreAppendLinked() => _linkedStore!.AppendAsync(_requests[_next++ % Batches], CancellationToken.None);
 }

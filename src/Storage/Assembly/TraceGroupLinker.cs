@@ -27,12 +27,18 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
     private const int FlagXridReq = 16;
     private const int FlagXridResp = 32;
 
+    private const int FullCheckpointEvery = 10;
+    private const int ContextChars = 256;
+
     private readonly GroupTable _table;
     private readonly TraceAssemblerOptions _timing;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<LinkKey> _keys = [];
     private readonly List<long> _candidates = [];
     private readonly List<long> _path = [];
+    private readonly List<long> _single = [0];
+    private byte[] _material = new byte[256];
+    private int _checkpoints;
     private bool _disposed;
 
     /// <summary>Opens (or creates) the trace-group index and recovers its last checkpoint.</summary>
@@ -40,7 +46,7 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         _timing = options.Assembly;
-        _table = new GroupTable(Path.Combine(options.DataDirectory, "spans", "groups"), options.IndexSizeBytes, options.MemorySizeBytes, options.PageSizeBytes);
+        _table = new GroupTable(Path.Combine(options.DataDirectory, "spans", "groups"), options.IndexSizeBytes, options.MemorySizeBytes, options.PageSizeBytes, options.CacheRecords);
         var cookie = _table.RecoveredCookie;
         ReplayFrom = cookie is { Length: 8 } ? BinaryPrimitives.ReadInt64LittleEndian(cookie) : 0;
     }
@@ -61,6 +67,23 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
     /// <inheritdoc />
     public void OnSpanAppended(StoredSpan span) => Link(span);
 
+    /// <inheritdoc />
+    public void OnSpansAppended(IReadOnlyList<StoredSpan> spans, bool replayed)
+    {
+        ArgumentNullException.ThrowIfNull(spans);
+        Locked((spans, replayed), static (linker, state) =>
+        {
+            for (var i = 0; i < state.spans.Count; i++)
+            {
+                // A span appended after opening has a locator no earlier run can have linked (only committed
+                // spans are linked, and committed addresses are never reused), so only replays look it up.
+                linker.LinkLocked(SpanFacts.From(state.spans[i]), checkLinked: state.replayed);
+            }
+
+            return true;
+        });
+    }
+
     /// <summary>
     /// Merges <paramref name="span"/> into the trace group its correlation keys point to (creating one when none
     /// does) and returns the group id. Linking a span twice (log replay) returns its group and changes nothing.
@@ -68,7 +91,7 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
     public long Link(StoredSpan span)
     {
         ArgumentNullException.ThrowIfNull(span);
-        return Locked(SpanFacts.From(span), static (linker, facts) => linker.LinkLocked(facts));
+        return Locked(SpanFacts.From(span), static (linker, facts) => linker.LinkLocked(facts, checkLinked: true));
     }
 
     /// <summary>The group id (a locator) of the span at <paramref name="locator"/>, or -1 when it was never linked.</summary>
@@ -108,7 +131,7 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
     /// <summary>The trace id a group is served under: its SDK trace id, else the synthetic id of its earliest span.</summary>
     public byte[] TraceIdOf(long groupId) => Locked(groupId, static (linker, groupId) =>
     {
-        var record = linker._table.Read(GroupKey(linker.Find(groupId)));
+        var record = linker._table.Read(GroupTableKey.Group(linker.Find(groupId)));
         if (record is null)
         {
             return SyntheticIds.TraceIdFor(groupId);
@@ -128,8 +151,9 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
             var cookie = new byte[8];
             BinaryPrimitives.WriteInt64LittleEndian(cookie, replayFrom);
 
-            // No Link runs while the gate is held, so the checkpoint is an exact log position, not a CPR point inside a span.
-            await _table.CheckpointAsync(cookie, cancellationToken).ConfigureAwait(false);
+            // No Link runs while the gate is held (and every Link flushed the table before releasing it), so the
+            // checkpoint is an exact log position, not a CPR point inside a span.
+            await _table.CheckpointAsync(cookie, _checkpoints++ % FullCheckpointEvery == 0, cancellationToken).ConfigureAwait(false);
             ReplayFrom = replayFrom;
         }
         finally
@@ -165,7 +189,14 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return body(this, state);
+            try
+            {
+                return body(this, state);
+            }
+            finally
+            {
+                _table.Flush();
+            }
         }
         finally
         {
@@ -173,11 +204,10 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
         }
     }
 
-    private long LinkLocked(SpanFacts facts)
+    private long LinkLocked(SpanFacts facts, bool checkLinked)
     {
-        var spanKey = SpanKey(facts.Locator);
-        var existing = _table.Read(spanKey);
-        if (existing is not null)
+        var spanKey = GroupTableKey.Span(facts.Locator);
+        if (checkLinked && _table.Read(spanKey) is { } existing)
         {
             return Find(ReadLong(existing, 0));
         }
@@ -205,7 +235,7 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
                 continue;
             }
 
-            var record = _table.Read(GroupKey(group));
+            var record = _table.Read(GroupTableKey.Group(group));
             if (record is null || Conflicts(record, facts.TraceId))
             {
                 continue;
@@ -225,7 +255,7 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
         }
         else
         {
-            rootRecord = _table.Read(GroupKey(root))!;
+            rootRecord = _table.Read(GroupTableKey.Group(root))!;
             WriteLong(rootRecord, 24, Math.Min(ReadLong(rootRecord, 24), facts.Locator));
         }
 
@@ -234,12 +264,20 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
             facts.TraceId.Span.CopyTo(rootRecord.AsSpan(32, 16));
         }
 
-        AppendMembers(root, rootRecord, [facts.Locator]);
+        _single[0] = facts.Locator;
+        AppendMembers(root, rootRecord, _single);
         var groupBytes = new byte[8];
         WriteLong(groupBytes, 0, root);
         _table.Upsert(spanKey, groupBytes);
         foreach (var key in _keys)
         {
+            // A trace-id key is only ever read for its group: when it already names this group, rewriting its
+            // single slot would change nothing a reader looks at.
+            if (key.Kind == LinkKind.Trace && key.Record is { Length: >= SlotSize } record && ReadLong(record, 24) == root)
+            {
+                continue;
+            }
+
             _table.Upsert(key.Key, WithSlot(key, facts, root));
         }
 
@@ -248,7 +286,7 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
 
     private long GroupOfLocked(long locator)
     {
-        var group = _table.Read(SpanKey(locator));
+        var group = _table.Read(GroupTableKey.Span(locator));
         return group is null ? -1 : Find(ReadLong(group, 0));
     }
 
@@ -283,7 +321,8 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
         // "Syscall" in the flags marks spans the thread rule must not use (see Relations.ThreadEligible).
         var flags = (facts.Side == TapSide.Client ? FlagClient : FlagServer)
             | (facts.HasSyscallIds || (facts.Side == TapSide.Client && (facts.XridReq.Length > 0 || facts.XridResp.Length > 0)) ? FlagNoThreadRule : 0);
-        var socket = facts.HasSocket ? CanonicalSocket(facts) : string.Empty;
+        Span<char> socket = stackalloc char[ContextChars];
+        socket = facts.HasSocket ? CanonicalSocket(facts, socket) : [];
         if (facts.HasReqSeq)
         {
             _keys.Add(new LinkKey(LinkKind.TcpReq, RecordKey(LinkKind.TcpReq, Material(facts.ReqSeq, socket)), 2, flags));
@@ -296,7 +335,8 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
 
         if (facts.Pid >= 0 && !facts.SyscallTerminal)
         {
-            var process = facts.Host + "\n" + facts.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Span<char> process = stackalloc char[ContextChars];
+            process = ProcessContext(facts, process);
             if (facts.SysReq != 0)
             {
                 _keys.Add(new LinkKey(LinkKind.Syscall, RecordKey(LinkKind.Syscall, Material(facts.SysReq, process)), 4, flags));
@@ -311,17 +351,18 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
         if (facts.XridReq.Length > 0)
         {
             var sides = FlagXridReq | (string.Equals(facts.XridReq, facts.XridResp, StringComparison.Ordinal) ? FlagXridResp : 0);
-            _keys.Add(new LinkKey(LinkKind.Xrid, RecordKey(LinkKind.Xrid, Encoding.UTF8.GetBytes(facts.XridReq)), 4, flags | sides));
+            _keys.Add(new LinkKey(LinkKind.Xrid, RecordKey(LinkKind.Xrid, Material(facts.XridReq)), 4, flags | sides));
         }
 
         if (facts.XridResp.Length > 0 && !string.Equals(facts.XridReq, facts.XridResp, StringComparison.Ordinal))
         {
-            _keys.Add(new LinkKey(LinkKind.Xrid, RecordKey(LinkKind.Xrid, Encoding.UTF8.GetBytes(facts.XridResp)), 4, flags | FlagXridResp));
+            _keys.Add(new LinkKey(LinkKind.Xrid, RecordKey(LinkKind.Xrid, Material(facts.XridResp)), 4, flags | FlagXridResp));
         }
 
         if (facts.Pid >= 0 && facts.Tid >= 0)
         {
-            var thread = facts.Host + "\n" + facts.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Span<char> thread = stackalloc char[ContextChars];
+            thread = ProcessContext(facts, thread);
             _keys.Add(new LinkKey(LinkKind.Thread, RecordKey(LinkKind.Thread, Material(facts.Tid, thread)), 16, flags));
         }
     }
@@ -441,8 +482,9 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
         }
         else
         {
-            // Full ring: the span that ended first is the least likely partner of later spans.
-            record = (byte[])old.Clone();
+            // Full ring: the span that ended first is the least likely partner of later spans. The record came
+            // from the table's cache, which lets it be changed in place before it is upserted again.
+            record = old;
             target = 0;
             for (var i = 1; i < count; i++)
             {
@@ -468,7 +510,7 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
         var current = group;
         while (true)
         {
-            var record = _table.Read(GroupKey(current));
+            var record = _table.Read(GroupTableKey.Group(current));
             if (record is null)
             {
                 break;
@@ -489,9 +531,9 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
         {
             foreach (var node in _path)
             {
-                var record = _table.Read(GroupKey(node))!;
+                var record = _table.Read(GroupTableKey.Group(node))!;
                 WriteLong(record, 8, current);
-                _table.Upsert(GroupKey(node), record);
+                _table.Upsert(GroupTableKey.Group(node), record);
             }
         }
 
@@ -500,8 +542,8 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
 
     private long Union(long a, long b)
     {
-        var recordA = _table.Read(GroupKey(a))!;
-        var recordB = _table.Read(GroupKey(b))!;
+        var recordA = _table.Read(GroupTableKey.Group(a))!;
+        var recordB = _table.Read(GroupTableKey.Group(b))!;
         var traceB = recordB.AsSpan(32, 16);
         if (traceB.ContainsAnyExcept((byte)0) && Conflicts(recordA, ByteString.CopyFrom(traceB)))
         {
@@ -522,12 +564,12 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
         var chunks = (ReadLong(smallRecord, 16) + MembersPerChunk - 1) / MembersPerChunk;
         for (var chunk = 0; chunk < chunks; chunk++)
         {
-            _table.Delete(MemberKey(small, chunk));
+            _table.Delete(GroupTableKey.Members(small, chunk));
         }
 
         WriteLong(smallRecord, 8, big);
         WriteLong(smallRecord, 16, 0);
-        _table.Upsert(GroupKey(small), smallRecord);
+        _table.Upsert(GroupTableKey.Group(small), smallRecord);
         return big;
     }
 
@@ -547,7 +589,7 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
             var chunk = count / MembersPerChunk;
             var used = (int)(count % MembersPerChunk);
             var take = Math.Min(MembersPerChunk - used, members.Count - index);
-            var old = used == 0 ? null : _table.Read(MemberKey(group, chunk));
+            var old = used == 0 ? null : _table.Read(GroupTableKey.Members(group, chunk));
             var value = new byte[(used + take) * 8];
             old?.AsSpan(0, used * 8).CopyTo(value);
             for (var i = 0; i < take; i++)
@@ -555,18 +597,18 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
                 WriteLong(value, (used + i) * 8, members[index + i]);
             }
 
-            _table.Upsert(MemberKey(group, chunk), value);
+            _table.Upsert(GroupTableKey.Members(group, chunk), value);
             index += take;
             count += take;
         }
 
         WriteLong(groupRecord, 16, count);
-        _table.Upsert(GroupKey(group), groupRecord);
+        _table.Upsert(GroupTableKey.Group(group), groupRecord);
     }
 
     private void AddMembers(long group, List<long> locators)
     {
-        var record = _table.Read(GroupKey(group));
+        var record = _table.Read(GroupTableKey.Group(group));
         if (record is null)
         {
             return;
@@ -575,7 +617,7 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
         var count = ReadLong(record, 16);
         for (long chunk = 0; chunk * MembersPerChunk < count; chunk++)
         {
-            var value = _table.Read(MemberKey(group, chunk));
+            var value = _table.Read(GroupTableKey.Members(group, chunk));
             if (value is null)
             {
                 continue;
@@ -588,59 +630,132 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
         }
     }
 
-    private static string CanonicalSocket(SpanFacts facts)
+    /// <summary><c>host.name</c> + "\n" + pid, in <paramref name="buffer"/> when it fits (else a new string's chars).</summary>
+    private static Span<char> ProcessContext(SpanFacts facts, Span<char> buffer)
+    {
+        var context = new ContextWriter(buffer);
+        context.Append(facts.Host);
+        context.Append('\n');
+        context.Append(facts.Pid);
+        return context.Overflow ? (facts.Host + "\n" + facts.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToCharArray() : context.Written;
+    }
+
+    /// <summary>The two endpoints <c>ip:port</c>, ordered (ordinal) so both ends of a connection produce the same key.</summary>
+    private static Span<char> CanonicalSocket(SpanFacts facts, Span<char> buffer)
+    {
+        Span<char> local = stackalloc char[ContextChars / 2];
+        Span<char> peer = stackalloc char[ContextChars / 2];
+        var localWriter = new ContextWriter(local);
+        localWriter.Append(facts.LocalAddress);
+        localWriter.Append(':');
+        localWriter.Append(facts.LocalPort);
+        var peerWriter = new ContextWriter(peer);
+        peerWriter.Append(facts.PeerAddress);
+        peerWriter.Append(':');
+        peerWriter.Append(facts.PeerPort);
+        if (localWriter.Overflow || peerWriter.Overflow)
+        {
+            return SocketText(facts).ToCharArray();
+        }
+
+        // Ordinal char comparison, as string.CompareOrdinal orders the two texts.
+        var localFirst = ((ReadOnlySpan<char>)localWriter.Written).SequenceCompareTo(peerWriter.Written) <= 0;
+        var socket = new ContextWriter(buffer);
+        socket.Append(localFirst ? localWriter.Written : peerWriter.Written);
+        socket.Append('|');
+        socket.Append(localFirst ? peerWriter.Written : localWriter.Written);
+        return socket.Overflow ? SocketText(facts).ToCharArray() : socket.Written;
+    }
+
+    private static string SocketText(SpanFacts facts)
     {
         var local = facts.LocalAddress + ":" + facts.LocalPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var peer = facts.PeerAddress + ":" + facts.PeerPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-        // Both ends of a connection must produce the same key: order the endpoints.
         return string.CompareOrdinal(local, peer) <= 0 ? local + "|" + peer : peer + "|" + local;
     }
 
-    private static byte[] Material(long value, string context)
+    private ReadOnlySpan<byte> Material(long value, ReadOnlySpan<char> context)
     {
-        var bytes = new byte[8 + Encoding.UTF8.GetByteCount(context)];
-        BinaryPrimitives.WriteInt64BigEndian(bytes, value);
-        Encoding.UTF8.GetBytes(context, bytes.AsSpan(8));
-        return bytes;
+        var length = 8 + Encoding.UTF8.GetByteCount(context);
+        if (_material.Length < length)
+        {
+            _material = new byte[Math.Max(length, _material.Length * 2)];
+        }
+
+        BinaryPrimitives.WriteInt64BigEndian(_material, value);
+        Encoding.UTF8.GetBytes(context, _material.AsSpan(8));
+        return _material.AsSpan(0, length);
     }
 
-    private static byte[] RecordKey(LinkKind kind, ReadOnlySpan<byte> material)
+    private ReadOnlySpan<byte> Material(string text)
     {
-        var key = new byte[18];
-        key[0] = (byte)'K';
-        key[1] = (byte)kind;
-        XxHash128.Hash(material, key.AsSpan(2));
-        return key;
+        var length = Encoding.UTF8.GetByteCount(text);
+        if (_material.Length < length)
+        {
+            _material = new byte[Math.Max(length, _material.Length * 2)];
+        }
+
+        return _material.AsSpan(0, Encoding.UTF8.GetBytes(text, _material));
     }
 
-    private static byte[] SpanKey(long locator) => LocatorKey((byte)'S', locator, 9);
-
-    private static byte[] GroupKey(long group) => LocatorKey((byte)'G', group, 9);
-
-    private static byte[] MemberKey(long group, long chunk)
-    {
-        var key = LocatorKey((byte)'M', group, 13);
-        BinaryPrimitives.WriteInt32BigEndian(key.AsSpan(9), (int)chunk);
-        return key;
-    }
-
-    private static byte[] LocatorKey(byte tag, long locator, int length)
-    {
-        var key = new byte[length];
-        key[0] = tag;
-        BinaryPrimitives.WriteInt64BigEndian(key.AsSpan(1), locator);
-        return key;
-    }
+    private static GroupTableKey RecordKey(LinkKind kind, ReadOnlySpan<byte> material) => GroupTableKey.Link((byte)kind, XxHash128.HashToUInt128(material));
 
     private static long ReadLong(ReadOnlySpan<byte> bytes, int offset) => BinaryPrimitives.ReadInt64LittleEndian(bytes[offset..]);
 
     private static void WriteLong(Span<byte> bytes, int offset, long value) => BinaryPrimitives.WriteInt64LittleEndian(bytes[offset..], value);
 
-    private struct LinkKey(LinkKind kind, byte[] key, int capacity, int flags)
+    /// <summary>Appends text and integers into a fixed buffer; <see cref="Overflow"/> when they did not fit.</summary>
+    private ref struct ContextWriter(Span<char> buffer)
+    {
+        private readonly Span<char> _buffer = buffer;
+        private int _length;
+        private bool _overflow;
+
+        public readonly bool Overflow => _overflow;
+
+        public readonly Span<char> Written => _buffer[.._length];
+
+        public void Append(scoped ReadOnlySpan<char> text)
+        {
+            if (!_overflow && text.TryCopyTo(_buffer[_length..]))
+            {
+                _length += text.Length;
+            }
+            else
+            {
+                _overflow = true;
+            }
+        }
+
+        public void Append(char c)
+        {
+            if (!_overflow && _length < _buffer.Length)
+            {
+                _buffer[_length++] = c;
+            }
+            else
+            {
+                _overflow = true;
+            }
+        }
+
+        public void Append(long value)
+        {
+            if (!_overflow && value.TryFormat(_buffer[_length..], out var written, default, System.Globalization.CultureInfo.InvariantCulture))
+            {
+                _length += written;
+            }
+            else
+            {
+                _overflow = true;
+            }
+        }
+    }
+
+    private struct LinkKey(LinkKind kind, GroupTableKey key, int capacity, int flags)
     {
         public readonly LinkKind Kind = kind;
-        public readonly byte[] Key = key;
+        public readonly GroupTableKey Key = key;
         public readonly int Capacity = capacity;
         public readonly int Flags = flags;
         public byte[]? Record;

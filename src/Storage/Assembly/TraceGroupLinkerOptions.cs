@@ -15,6 +15,12 @@ public sealed class TraceGroupLinkerOptions
     /// <summary>FasterKV page size in bytes; the largest record (a 64-locator member chunk) is far below it.</summary>
     public long PageSizeBytes { get; init; } = 1L << 22;
 
+    /// <summary>
+    /// Records the linker keeps in memory between batches (its write-back cache is emptied when it grows past
+    /// this); recent groups and keys are then found without a FASTER read.
+    /// </summary>
+    public int CacheRecords { get; init; } = 1 << 16;
+
     /// <summary>Time tolerances shared with the query-time search.</summary>
     public TraceAssemblerOptions Assembly { get; init; } = new();
 }

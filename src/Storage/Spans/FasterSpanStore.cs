@@ -25,6 +25,7 @@ public sealed class FasterSpanStore : ISpanStore
 {
     private const byte CookieVersion = 1;
     private const int FlushPostingsAt = 1 << 18;
+    private const int ObserverBatch = 4096;
     private const int ResourceCacheLimit = 4096;
     private readonly SpanStoreOptions _options;
     private readonly ILogger _logger;
@@ -42,6 +43,10 @@ public sealed class FasterSpanStore : ISpanStore
     private readonly ConcurrentQueue<IndexWork> _pending = new();
     private readonly ConcurrentBag<RecordEncoder> _encoders = [];
     private readonly PostingBatch _batch = new();
+    private readonly List<IndexWork> _drained = [];
+    private readonly StoredSpan[] _observed = new StoredSpan[ObserverBatch];
+    private int _observedCount;
+    private int _draining;
     private readonly ConcurrentDictionary<long, Resource> _resources = new();
     private readonly SemaphoreSlim _maintenanceGate = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
@@ -49,6 +54,9 @@ public sealed class FasterSpanStore : ISpanStore
     private readonly Task _retentionLoop;
     private readonly long _maxRecordLength;
     private static readonly DroppedRanges DroppedRangesNone = DroppedRanges.Load(string.Empty);
+    private static readonly Resource EmptyResource = new();
+    private static readonly InstrumentationScope EmptyScope = new();
+    private long _observerReplayFrom = long.MaxValue;
     private long _indexedUntil;
     private long _lastCompaction = Stopwatch.GetTimestamp();
     private long _lastCheckpointCookie = -1;
@@ -163,6 +171,9 @@ public sealed class FasterSpanStore : ISpanStore
         // Once enqueued the records are committed and indexed even if the caller gives up, so no cancellation here.
         await WaitForCommitAsync(work.End).ConfigureAwait(false);
         DrainIndex();
+
+        // Another caller may be indexing this work together with its own; it completes the task when done.
+        await work.Indexed.Task.ConfigureAwait(false);
         return work.Locators.Length;
     }
 
@@ -367,7 +378,13 @@ public sealed class FasterSpanStore : ISpanStore
         await _checkpointLoop.ConfigureAwait(false);
         await _retentionLoop.ConfigureAwait(false);
         await WaitForCommitAsync(_log.TailAddress).ConfigureAwait(false);
-        DrainIndex();
+
+        // Waits for a drain under way on another thread, then indexes whatever is left.
+        lock (_indexLock)
+        {
+            DrainCommitted();
+        }
+
         if (checkpoint)
         {
             await CheckpointAsync().ConfigureAwait(false);
@@ -411,6 +428,7 @@ public sealed class FasterSpanStore : ISpanStore
         foreach (ISpanIndexObserver observer in _options.Observers)
         {
             replayFrom = Math.Min(replayFrom, Math.Max(begin, observer.ReplayFrom));
+            _observerReplayFrom = Math.Min(_observerReplayFrom, observer.ReplayFrom);
         }
 
         var replay = new Replay(this, cookie);
@@ -486,30 +504,82 @@ public sealed class FasterSpanStore : ISpanStore
         }
     }
 
-    /// <summary>Indexes committed work in log order; whoever holds the lock indexes for everyone.</summary>
+    /// <summary>
+    /// Indexes committed work in log order. One caller at a time indexes everything committed so far, for everyone
+    /// (so one posting flush and one observer batch serve many appends); a caller that finds indexing under way
+    /// leaves its work to that caller, which looks again after it finishes.
+    /// </summary>
     private void DrainIndex()
     {
-        lock (_indexLock)
+        while (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
         {
-            long committed = _log.CommittedUntilAddress;
-            long indexed = -1;
+            try
+            {
+                lock (_indexLock)
+                {
+                    DrainCommitted();
+                }
+            }
+            finally
+            {
+                // A full fence, so the check below cannot read the queue before the flag is seen as cleared.
+                Interlocked.Exchange(ref _draining, 0);
+            }
+
+            if (!_pending.TryPeek(out IndexWork? head) || head.End > _log.CommittedUntilAddress)
+            {
+                return;
+            }
+        }
+    }
+
+    private void DrainCommitted()
+    {
+        long committed = _log.CommittedUntilAddress;
+        long indexed = -1;
+        try
+        {
             while (_pending.TryPeek(out IndexWork? work) && work.End <= committed)
             {
                 _pending.TryDequeue(out _);
+                _drained.Add(work);
                 AddPostings(work);
                 indexed = work.End;
                 if (_batch.PostingCount >= FlushPostingsAt)
                 {
                     _batch.FlushTo(_index);
                 }
+
+                if (_observedCount >= ObserverBatch)
+                {
+                    FlushObservers(replayed: false);
+                }
             }
 
             if (indexed >= 0)
             {
                 _batch.FlushTo(_index);
+                FlushObservers(replayed: false);
                 _indexedUntil = indexed;
             }
         }
+        catch (Exception exception)
+        {
+            foreach (IndexWork work in _drained)
+            {
+                work.Indexed.TrySetException(exception);
+            }
+
+            _drained.Clear();
+            throw;
+        }
+
+        foreach (IndexWork work in _drained)
+        {
+            work.Indexed.TrySetResult();
+        }
+
+        _drained.Clear();
     }
 
     private void AddPostings(IndexWork work)
@@ -541,19 +611,51 @@ public sealed class FasterSpanStore : ISpanStore
         }
     }
 
-    /// <summary>Hands a span to the observers (the trace-group linker) in log order; on replay only those that have not seen it.</summary>
+    /// <summary>Queues a span for the observers (the trace-group linker), which get it in log order in the next batch.</summary>
     private void NotifyObservers(long locator, Resource? resource, InstrumentationScope? scope, Span span, long? replayedFrom)
     {
-        StoredSpan? stored = null;
-        foreach (ISpanIndexObserver observer in _options.Observers)
+        if (_options.Observers.Count == 0 || (replayedFrom is not null && locator < _observerReplayFrom))
         {
-            if (replayedFrom is not null && locator < observer.ReplayFrom)
-            {
-                continue;
-            }
+            return;
+        }
 
-            stored ??= new StoredSpan(locator, resource ?? new Resource(), scope ?? new InstrumentationScope(), span);
-            observer.OnSpanAppended(stored);
+        if (_observedCount == _observed.Length)
+        {
+            FlushObservers(replayedFrom is not null);
+        }
+
+        _observed[_observedCount++] = new StoredSpan(locator, resource ?? EmptyResource, scope ?? EmptyScope, span);
+    }
+
+    /// <summary>Hands the queued spans to each observer; on replay only those at or after the observer's own replay point.</summary>
+    private void FlushObservers(bool replayed)
+    {
+        if (_observedCount == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            foreach (ISpanIndexObserver observer in _options.Observers)
+            {
+                int from = 0;
+                while (replayed && from < _observedCount && _observed[from].Locator < observer.ReplayFrom)
+                {
+                    from++;
+                }
+
+                if (from < _observedCount)
+                {
+                    observer.OnSpansAppended(new ArraySegment<StoredSpan>(_observed, from, _observedCount - from), replayed);
+                }
+            }
+        }
+        finally
+        {
+            // Never handed over twice, even when an observer failed part-way.
+            Array.Clear(_observed, 0, _observedCount);
+            _observedCount = 0;
         }
     }
 
@@ -755,6 +857,9 @@ public sealed class FasterSpanStore : ISpanStore
             Locators = new long[spans];
         }
 
+        /// <summary>Completed once the work's postings are in the index and its spans with the observers.</summary>
+        public TaskCompletionSource Indexed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public ExportTraceServiceRequest Request { get; }
 
         public long[] Locators { get; }
@@ -829,7 +934,11 @@ public sealed class FasterSpanStore : ISpanStore
             }
         }
 
-        public void Flush() => _store._batch.FlushTo(_store._index);
+        public void Flush()
+        {
+            _store._batch.FlushTo(_store._index);
+            _store.FlushObservers(replayed: true);
+        }
     }
 
     private readonly struct LocatorSink : IPostingSink

@@ -16,6 +16,13 @@ public interface ISpanIndexObserver
     void OnSpanAppended(StoredSpan span);
 
     /// <summary>
+    /// Called with consecutive spans in log order: the spans of the appends indexed together, or a slice of the log
+    /// replayed after opening (<paramref name="replayed"/>; only those spans can already be in the observer's state).
+    /// The store calls this rather than <see cref="OnSpanAppended"/> so an observer can do its work once per batch.
+    /// </summary>
+    void OnSpansAppended(IReadOnlyList<StoredSpan> spans, bool replayed);
+
+    /// <summary>
     /// Called by the store after a span-log commit, off the ingest path: persist state covering every span
     /// passed so far, recording <paramref name="replayFrom"/> (the committed log tail) as the next <see cref="ReplayFrom"/>.
     /// </summary>

@@ -94,6 +94,84 @@ public sealed class TraceGroupLinkerTests : IDisposable
         Assert.True(ebpfOnly > 0, "the scenario has eBPF-only traces");
     }
 
+    [Fact]
+    public async Task Linking_in_store_batches_builds_the_same_groups_as_linking_span_by_span()
+    {
+        var scenario = ScenarioGenerator.Generate(new ScenarioOptions { Traces = 200, Seed = 11 });
+        var store = new InMemorySpanStore();
+        foreach (var batch in scenario.Batches)
+        {
+            await store.AppendAsync(batch, CancellationToken.None);
+        }
+
+        var spans = new List<StoredSpan>(store.ScanNewestFirst(long.MinValue, long.MaxValue));
+        spans.Sort((a, b) => a.Locator.CompareTo(b.Locator));
+        var groupsOneByOne = new Dictionary<long, List<long>>();
+        using (var linker = new TraceGroupLinker(TraceAssemblyAccuracyTests.SmallLinker(Path.Combine(_directory, "single"))))
+        {
+            foreach (var span in spans)
+            {
+                linker.Link(span);
+            }
+
+            foreach (var span in spans)
+            {
+                groupsOneByOne[span.Locator] = Members(linker, linker.GroupOf(span.Locator));
+            }
+        }
+
+        // A small cache forces records out of memory between batches, so FASTER reads are exercised too.
+        var options = TraceAssemblyAccuracyTests.SmallLinker(Path.Combine(_directory, "batched"));
+        using var batched = new TraceGroupLinker(new TraceGroupLinkerOptions
+        {
+            DataDirectory = options.DataDirectory,
+            IndexSizeBytes = options.IndexSizeBytes,
+            MemorySizeBytes = options.MemorySizeBytes,
+            PageSizeBytes = options.PageSizeBytes,
+            Assembly = options.Assembly,
+            CacheRecords = 64,
+        });
+        for (var i = 0; i < spans.Count; i += 97)
+        {
+            batched.OnSpansAppended(spans.GetRange(i, Math.Min(97, spans.Count - i)), replayed: false);
+        }
+
+        var multiSpanGroups = 0;
+        foreach (var span in spans)
+        {
+            var members = Members(batched, batched.GroupOf(span.Locator));
+            Assert.Equal(groupsOneByOne[span.Locator], members);
+            multiSpanGroups += members.Count > 1 ? 1 : 0;
+        }
+
+        Assert.True(multiSpanGroups > spans.Count / 2, "most spans were joined to others");
+
+        // Replaying an already-linked batch (as the store does after a crash) changes nothing.
+        batched.OnSpansAppended(spans.GetRange(0, 500), replayed: true);
+        foreach (var span in spans)
+        {
+            Assert.Equal(groupsOneByOne[span.Locator], Members(batched, batched.GroupOf(span.Locator)));
+        }
+    }
+
+    [Fact]
+    public void Group_table_keys_keep_the_documented_byte_layout()
+    {
+        var material = "10.0.0.1:5432|10.0.0.2:40000"u8;
+        Span<byte> key = stackalloc byte[GroupTableKey.MaxLength];
+        Assert.Equal(18, GroupTableKey.Link(2, System.IO.Hashing.XxHash128.HashToUInt128(material)).WriteTo(key));
+        var expected = new byte[18];
+        expected[0] = (byte)'K';
+        expected[1] = 2;
+        System.IO.Hashing.XxHash128.Hash(material, expected.AsSpan(2));
+        Assert.Equal(expected, key[..18].ToArray());
+
+        Assert.Equal(9, GroupTableKey.Span(0x0102030405060708).WriteTo(key));
+        Assert.Equal(new byte[] { (byte)'S', 1, 2, 3, 4, 5, 6, 7, 8 }, key[..9].ToArray());
+        Assert.Equal(13, GroupTableKey.Members(0x0102030405060708, 3).WriteTo(key));
+        Assert.Equal(new byte[] { (byte)'M', 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 3 }, key[..13].ToArray());
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_directory))
