@@ -162,7 +162,8 @@ internal sealed unsafe partial class SensorProgram : IDisposable
             FilterPid = options.Pids.Count > 0 ? 1u : 0u,
             FilterComm = options.ProcessNames.Count > 0 ? 1u : 0u,
             FilterPort = options.Ports.Count > 0 ? 1u : 0u,
-            WakeupBytes = (ulong)options.WakeupBytes,
+            // a threshold near the ring's size would let it fill between two timed polls
+            WakeupBytes = (ulong)Math.Clamp(options.WakeupBytes, 1, options.RingBufferBytes / 4),
             SelfTgid = options.TraceSelf ? 0u : (uint)Environment.ProcessId,
         };
         byte one = 1;
