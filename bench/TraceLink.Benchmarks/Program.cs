@@ -14,6 +14,8 @@ internal static class Program
         {
             case "load-traces":
                 return await TraceLoad.RunAsync(args[1..]);
+            case "load-remote-write":
+                return await RemoteWriteLoad.RunAsync(args[1..]);
             case "spanstore-latency":
                 return await SpanStoreLatency.RunAsync(args);
             case "sensor-overhead":

@@ -9,6 +9,7 @@ using Xunit.Abstractions;
 namespace TraceLink.Server.Tests;
 
 /// <summary><c>tracelink serve --sensor</c>: spans the in-process sensor sees are stored and served by the Tempo API.</summary>
+[Collection(SensorServeGroup.Name)]
 public sealed class SensorServeTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _data = Directory.CreateTempSubdirectory("tracelink-sensor-").FullName;

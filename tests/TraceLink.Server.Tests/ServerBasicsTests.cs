@@ -131,6 +131,8 @@ public sealed class ServerBasicsTests : IAsyncLifetime, IDisposable
     [Theory]
     [InlineData("--listen", "nowhere")]
     [InlineData("--retention", "forever")]
+    [InlineData("--retention", "0d")]
+    [InlineData("--retention", "30m7d")]
     [InlineData("--frobnicate")]
     public async Task Bad_flags_exit_2_with_one_line(params string[] args)
     {

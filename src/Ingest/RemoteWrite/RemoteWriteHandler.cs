@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Globalization;
 
 using Google.Protobuf;
@@ -10,9 +11,6 @@ using Snappier;
 
 using TraceLink.Storage.Tsdb;
 
-using V1 = Prometheus;
-using V2 = Io.Prometheus.Write.V2;
-
 namespace TraceLink.Ingest.RemoteWrite;
 
 /// <summary>
@@ -23,6 +21,10 @@ internal sealed partial class RemoteWriteHandler(ISeriesStore store, RemoteWrite
 {
     internal const string V2Proto = "io.prometheus.write.v2.Request";
     private const string V1Proto = "prometheus.WriteRequest";
+    private const int MaxPooledDecoders = 64;
+
+    // Decoders and their appenders are reused across requests so steady-state ingest allocates nothing per sample.
+    private readonly ConcurrentQueue<RemoteWriteDecoder> _decoders = new();
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -30,6 +32,8 @@ internal sealed partial class RemoteWriteHandler(ISeriesStore store, RemoteWrite
         var response = context.Response;
         byte[]? body = null;
         byte[]? decoded = null;
+        RemoteWriteDecoder? decoder = null;
+        bool committed = false;
         bool v2 = false;
         try
         {
@@ -47,11 +51,13 @@ internal sealed partial class RemoteWriteHandler(ISeriesStore store, RemoteWrite
 
             (body, int length) = await ReadBodyAsync(request.Body, context.RequestAborted).ConfigureAwait(false);
             int decodedLength = Decompress(body.AsSpan(0, length), out decoded);
-            var appender = store.Appender();
+            decoder = Rent();
+            var appender = decoder.Appender ??= KeyAppender(store.Appender());
             var counts = v2
-                ? AppendV2(V2.Request.Parser.ParseFrom(decoded.AsSpan(0, decodedLength)), appender)
-                : AppendV1(V1.WriteRequest.Parser.ParseFrom(decoded.AsSpan(0, decodedLength)), appender);
+                ? decoder.DecodeV2(decoded.AsSpan(0, decodedLength), appender)
+                : decoder.DecodeV1(decoded.AsSpan(0, decodedLength), appender);
             await appender.CommitAsync(context.RequestAborted).ConfigureAwait(false);
+            committed = true;
             if (v2)
             {
                 SetWrittenHeaders(response, counts);
@@ -87,6 +93,11 @@ internal sealed partial class RemoteWriteHandler(ISeriesStore store, RemoteWrite
             if (decoded is not null)
             {
                 ArrayPool<byte>.Shared.Return(decoded);
+            }
+
+            if (decoder is not null)
+            {
+                Return(decoder, committed);
             }
         }
     }
@@ -201,162 +212,22 @@ internal sealed partial class RemoteWriteHandler(ISeriesStore store, RemoteWrite
         }
     }
 
-    internal static WrittenCounts AppendV1(V1.WriteRequest request, ISampleAppender appender)
+    private static ISeriesKeyAppender KeyAppender(ISampleAppender appender) => appender as ISeriesKeyAppender ?? new LabelListAppender(appender);
+
+    private RemoteWriteDecoder Rent() => _decoders.TryDequeue(out var d) ? d : new RemoteWriteDecoder();
+
+    private void Return(RemoteWriteDecoder decoder, bool committed)
     {
-        var counts = default(WrittenCounts);
-        foreach (var ts in request.Timeseries)
+        // An appender that saw a failed request may hold half a batch; only a committed one is known empty.
+        if (!committed)
         {
-            var labels = new Label[ts.Labels.Count];
-            for (int i = 0; i < labels.Length; i++)
-            {
-                labels[i] = new Label(ts.Labels[i].Name, ts.Labels[i].Value);
-            }
-
-            var validated = SeriesValidation.Validate(labels);
-            foreach (var s in ts.Samples)
-            {
-                appender.AppendFloat(validated, s.Timestamp, s.Value);
-            }
-
-            foreach (var h in ts.Histograms)
-            {
-                AppendHistogram(appender, validated, h.Timestamp, h.CountCase == V1.Histogram.CountOneofCase.CountFloat, h.CountInt, h.CountFloat, h.ZeroCountInt, h.ZeroCountFloat, h.Sum, h.Schema, h.ZeroThreshold,
-                    (CounterResetHint)(int)h.ResetHint, Spans(h.PositiveSpans), Spans(h.NegativeSpans), h.PositiveDeltas, h.NegativeDeltas, h.PositiveCounts, h.NegativeCounts, h.CustomValues);
-            }
-
-            foreach (var e in ts.Exemplars)
-            {
-                var el = new Label[e.Labels.Count];
-                for (int i = 0; i < el.Length; i++)
-                {
-                    el[i] = new Label(e.Labels[i].Name, e.Labels[i].Value);
-                }
-
-                appender.AppendExemplar(validated, new Exemplar(el, e.Value, e.Timestamp));
-            }
-
-            counts.Samples += ts.Samples.Count;
-            counts.Histograms += ts.Histograms.Count;
-            counts.Exemplars += ts.Exemplars.Count;
+            decoder.Appender = null;
         }
 
-        return counts;
-    }
-
-    internal static WrittenCounts AppendV2(V2.Request request, ISampleAppender appender)
-    {
-        var counts = default(WrittenCounts);
-        var symbols = request.Symbols;
-        foreach (var ts in request.Timeseries)
+        if (_decoders.Count < MaxPooledDecoders)
         {
-            var labels = Resolve(symbols, ts.LabelsRefs);
-            var validated = SeriesValidation.Validate(labels);
-            foreach (var s in ts.Samples)
-            {
-                appender.AppendFloat(validated, s.Timestamp, s.Value);
-            }
-
-            foreach (var h in ts.Histograms)
-            {
-                AppendHistogram(appender, validated, h.Timestamp, h.CountCase == V2.Histogram.CountOneofCase.CountFloat, h.CountInt, h.CountFloat, h.ZeroCountInt, h.ZeroCountFloat, h.Sum, h.Schema, h.ZeroThreshold,
-                    (CounterResetHint)(int)h.ResetHint, Spans(h.PositiveSpans), Spans(h.NegativeSpans), h.PositiveDeltas, h.NegativeDeltas, h.PositiveCounts, h.NegativeCounts, h.CustomValues);
-            }
-
-            foreach (var e in ts.Exemplars)
-            {
-                appender.AppendExemplar(validated, new Exemplar(Resolve(symbols, e.LabelsRefs), e.Value, e.Timestamp));
-            }
-
-            counts.Samples += ts.Samples.Count;
-            counts.Histograms += ts.Histograms.Count;
-            counts.Exemplars += ts.Exemplars.Count;
+            _decoders.Enqueue(decoder);
         }
-
-        return counts;
-    }
-
-    private static Label[] Resolve(Google.Protobuf.Collections.RepeatedField<string> symbols, Google.Protobuf.Collections.RepeatedField<uint> refs)
-    {
-        if (refs.Count % 2 != 0)
-        {
-            throw new RemoteWriteRejection(StatusCodes.Status400BadRequest, "labels_refs has an odd length");
-        }
-
-        var labels = new Label[refs.Count / 2];
-        for (int i = 0; i < labels.Length; i++)
-        {
-            uint n = refs[2 * i], v = refs[(2 * i) + 1];
-            if (n >= symbols.Count || v >= symbols.Count)
-            {
-                throw new RemoteWriteRejection(StatusCodes.Status400BadRequest, string.Create(CultureInfo.InvariantCulture, $"labels_refs index {Math.Max(n, v)} outside the symbols table ({symbols.Count} entries)"));
-            }
-
-            labels[i] = new Label(symbols[(int)n], symbols[(int)v]);
-        }
-
-        return labels;
-    }
-
-    private static void AppendHistogram(
-        ISampleAppender appender, Label[] labels, long t, bool isFloat, ulong countInt, double countFloat, ulong zeroInt, double zeroFloat, double sum, int schema, double zt,
-        CounterResetHint hint, BucketSpan[] pos, BucketSpan[] neg, IList<long> posDeltas, IList<long> negDeltas, IList<double> posCounts, IList<double> negCounts, IList<double> custom)
-    {
-        if (isFloat)
-        {
-            appender.AppendFloatHistogram(labels, t, new FloatHistogram
-            {
-                CounterResetHint = hint,
-                Schema = schema,
-                ZeroThreshold = zt,
-                ZeroCount = zeroFloat,
-                Count = countFloat,
-                Sum = sum,
-                PositiveSpans = pos,
-                NegativeSpans = neg,
-                PositiveBuckets = [.. posCounts],
-                NegativeBuckets = [.. negCounts],
-                CustomValues = [.. custom],
-            });
-        }
-        else
-        {
-            appender.AppendHistogram(labels, t, new Histogram
-            {
-                CounterResetHint = hint,
-                Schema = schema,
-                ZeroThreshold = zt,
-                ZeroCount = zeroInt,
-                Count = countInt,
-                Sum = sum,
-                PositiveSpans = pos,
-                NegativeSpans = neg,
-                PositiveBuckets = [.. posDeltas],
-                NegativeBuckets = [.. negDeltas],
-                CustomValues = [.. custom],
-            });
-        }
-    }
-
-    private static BucketSpan[] Spans(Google.Protobuf.Collections.RepeatedField<V1.BucketSpan> spans)
-    {
-        var r = new BucketSpan[spans.Count];
-        for (int i = 0; i < r.Length; i++)
-        {
-            r[i] = new BucketSpan(spans[i].Offset, spans[i].Length);
-        }
-
-        return r;
-    }
-
-    private static BucketSpan[] Spans(Google.Protobuf.Collections.RepeatedField<V2.BucketSpan> spans)
-    {
-        var r = new BucketSpan[spans.Count];
-        for (int i = 0; i < r.Length; i++)
-        {
-            r[i] = new BucketSpan(spans[i].Offset, spans[i].Length);
-        }
-
-        return r;
     }
 
     private static void SetWrittenHeaders(HttpResponse response, WrittenCounts counts)

@@ -1,5 +1,7 @@
 using System.Text;
 
+using OpenTelemetry.Proto.Trace.V1;
+
 using TraceLink.Query.TraceQL;
 using TraceLink.Storage.Spans;
 
@@ -7,7 +9,7 @@ namespace TraceLink.Query.Tempo;
 
 /// <summary>
 /// Finds correlation-index keys every matching trace must have a span under: an equality on
-/// <c>resource.service.name</c>, <c>name</c> or <c>status</c> that the query cannot match without.
+/// <c>resource.service.name</c>, <c>name</c>, <c>status</c> or <c>kind</c> that the query cannot match without.
 /// <c>&amp;&amp;</c> picks one side, <c>||</c> needs keys on both sides and unions them.
 /// </summary>
 internal static class IndexHint
@@ -57,6 +59,8 @@ internal static class IndexHint
                 return (IndexKind.SpanName, Encoding.UTF8.GetBytes(literal.String));
             case IntrinsicExpression { Intrinsic: Intrinsic.Status } when literal.Type == StaticType.Status:
                 return (IndexKind.Status, [(byte)literal.Long]);
+            case IntrinsicExpression { Intrinsic: Intrinsic.Kind } when literal.Type == StaticType.Kind:
+                return (IndexKind.Kind, SpanIndexValues.Kind((Span.Types.SpanKind)literal.Long));
             default:
                 return null;
         }
@@ -69,7 +73,8 @@ internal static class IndexHint
             return a ?? b;
         }
 
-        // Names and services are usually more selective than a status; fewer alternatives read less.
+        // Names and services are usually more selective than a status, and a status more than a kind;
+        // fewer alternatives read less.
         var rankA = Rank(a);
         var rankB = Rank(b);
         return rankA != rankB ? (rankA < rankB ? a : b) : (a.Count <= b.Count ? a : b);
@@ -80,7 +85,7 @@ internal static class IndexHint
         var rank = 0;
         foreach (var (kind, _) in keys)
         {
-            rank = Math.Max(rank, kind == IndexKind.Status ? 2 : kind == IndexKind.Service ? 1 : 0);
+            rank = Math.Max(rank, kind switch { IndexKind.Kind => 3, IndexKind.Status => 2, IndexKind.Service => 1, _ => 0 });
         }
 
         return rank;

@@ -281,7 +281,7 @@ internal sealed class TempoApi(ISpanStore store, ITraceReader traces, TempoApiOp
         }
 
         var typed = new List<(string Type, string Value)>();
-        if (!TryParseTagIdentifier(tag, out var field, out var isKnownIntrinsic))
+        if (!TryParseTagIdentifier(tag, out var field))
         {
             await WriteTextAsync(context, StatusCodes.Status400BadRequest, InvalidTagName).ConfigureAwait(false);
             return;
@@ -335,7 +335,6 @@ internal sealed class TempoApi(ISpanStore store, ITraceReader traces, TempoApiOp
                 break;
             default:
                 // Durations, ids and intrinsics TraceLink does not evaluate have no value list (Tempo: empty).
-                _ = isKnownIntrinsic;
                 break;
         }
 
@@ -376,10 +375,10 @@ internal sealed class TempoApi(ISpanStore store, ITraceReader traces, TempoApiOp
     /// Parses a v2 tag-values identifier: <c>resource.x</c>, <c>span.x</c>, <c>.x</c> or an intrinsic
     /// (<c>name</c>, <c>span:status</c>, ...). Bare names like <c>app.user.id</c> are rejected as in Tempo.
     /// </summary>
-    internal static bool TryParseTagIdentifier(string tag, out FieldExpression? field, out bool isKnownIntrinsic)
+    internal static bool TryParseTagIdentifier(string tag, out FieldExpression? field)
     {
         field = null;
-        isKnownIntrinsic = Array.IndexOf(TempoIntrinsics.Names, tag) >= 0;
+        var isKnownIntrinsic = Array.IndexOf(TempoIntrinsics.Names, tag) >= 0;
         List<Token> tokens;
         try
         {

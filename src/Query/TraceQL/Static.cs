@@ -3,6 +3,9 @@ using System.Globalization;
 using Google.Protobuf.Collections;
 
 using OpenTelemetry.Proto.Common.V1;
+using OpenTelemetry.Proto.Trace.V1;
+
+using TraceLink.Storage.Spans;
 
 namespace TraceLink.Query.TraceQL;
 
@@ -71,15 +74,7 @@ internal readonly struct Static
     };
 
     /// <summary>Kind keyword for an OTLP span kind number.</summary>
-    public static string KindName(long kind) => kind switch
-    {
-        1 => "internal",
-        2 => "server",
-        3 => "client",
-        4 => "producer",
-        5 => "consumer",
-        _ => "unspecified",
-    };
+    public static string KindName(long kind) => SpanIndexValues.KindName((Span.Types.SpanKind)kind);
 
     /// <summary>OTLP status code for a status keyword, or -1.</summary>
     public static int StatusCode(string keyword) => keyword switch

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 
+using TraceLink.Query.PromQL.Parser;
+
 namespace TraceLink.Server.Cli;
 
 /// <summary>
@@ -135,7 +137,7 @@ internal static class CommandLine
                 options.Listen = endpoint;
                 return true;
             case "--retention":
-                if (!DurationParser.TryParse(value, out var retention) || retention <= TimeSpan.Zero)
+                if (!TryParseDuration(value, out var retention))
                 {
                     error = $"invalid --retention \"{value}\": want a positive duration such as 7d, 36h or 90m";
                     return false;
@@ -144,7 +146,7 @@ internal static class CommandLine
                 options.Retention = retention;
                 return true;
             case "--metrics-flush-interval":
-                if (!DurationParser.TryParse(value, out var flush) || flush <= TimeSpan.Zero)
+                if (!TryParseDuration(value, out var flush))
                 {
                     error = $"invalid --metrics-flush-interval \"{value}\": want a positive duration such as 15s";
                     return false;
@@ -211,5 +213,13 @@ internal static class CommandLine
 
         endpoint = new IPEndPoint(address, port);
         return true;
+    }
+
+    /// <summary>A positive duration in Prometheus syntax (<c>7d</c>, <c>1h30m</c>, <c>500ms</c>).</summary>
+    private static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        var ok = PromDuration.TryParse(text, out var ms) && ms > 0;
+        duration = TimeSpan.FromMilliseconds(ok ? ms : 0);
+        return ok;
     }
 }

@@ -59,7 +59,7 @@ internal static class ParentResolver
 
         MarkMultiplexedThreads(servers);
         LinkSdkSpans(spans, sdkById, servers, options);
-        LinkClientsToSdk(spans, sdkById);
+        LinkClientsToSdk(spans, sdkById, servers, options);
         LinkServersByTcp(spans, clientsByReqSeq, clientsByRespSeq, options);
         LinkClientsToServers(spans, servers, bySyscallId, options);
         foreach (var span in spans)
@@ -145,18 +145,38 @@ internal static class ParentResolver
         }
     }
 
-    private static void LinkClientsToSdk(List<SpanFacts> spans, Dictionary<ulong, SpanFacts> sdkById)
+    private static void LinkClientsToSdk(List<SpanFacts> spans, Dictionary<ulong, SpanFacts> sdkById, Dictionary<(string, long), List<SpanFacts>> servers, TraceAssemblerOptions options)
     {
         foreach (var span in spans)
         {
             // The traceparent a client sensor span carries names the SDK span that sent it, when that span is in this process;
-            // a proxy passing the header on is not a child of the remote SDK span.
-            if (span.Side == TapSide.Client && span.HeaderParent != 0
-                && sdkById.TryGetValue(span.HeaderParent, out var sdk) && sdk.SameProcess(span))
+            // a proxy passing the header on is not a child of the remote SDK span. SDK resources carry no process.pid by
+            // default: then the process that sent the request is the SDK's unless it had received the same traceparent.
+            if (span.Side == TapSide.Client && span.HeaderParent != 0 && sdkById.TryGetValue(span.HeaderParent, out var sdk)
+                && (sdk.Pid >= 0 ? sdk.SameProcess(span) : !PassesOn(span, servers, options)))
             {
                 SetParent(span, sdk, LinkKeys.Sdk);
             }
         }
+    }
+
+    /// <summary>True when a server span of the client's process received the traceparent the client sent, around the call.</summary>
+    private static bool PassesOn(SpanFacts client, Dictionary<(string, long), List<SpanFacts>> servers, TraceAssemblerOptions options)
+    {
+        if (client.Pid < 0 || !servers.TryGetValue((client.Host, client.Pid), out var candidates))
+        {
+            return false;
+        }
+
+        foreach (var server in candidates)
+        {
+            if (server.HeaderParent == client.HeaderParent && Relations.Covers(server, client, options.SlackNanos))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static void LinkServersByTcp(List<SpanFacts> spans, Dictionary<long, List<SpanFacts>> byReq, Dictionary<long, List<SpanFacts>> byResp, TraceAssemblerOptions options)

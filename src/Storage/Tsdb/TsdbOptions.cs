@@ -26,4 +26,10 @@ public sealed class TsdbOptions
 
     /// <summary>Samples more than this far in the future (wall clock) are rejected, as Prometheus does.</summary>
     public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>FASTER hash table of the postings index, in bytes (power of two; 64 B per bucket of 7 keys).</summary>
+    public long IndexTableSize { get; set; } = 1L << 23;
+
+    /// <summary>Memory of the postings index's FASTER hybrid log, in bytes (power of two); the rest stays on disk.</summary>
+    public long IndexMemorySize { get; set; } = 1L << 28;
 }

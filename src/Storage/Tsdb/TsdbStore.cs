@@ -9,26 +9,38 @@ using Microsoft.Extensions.Logging.Abstractions;
 using TraceLink.Storage.Tsdb.Blocks;
 using TraceLink.Storage.Tsdb.Chunks;
 using TraceLink.Storage.Tsdb.Head;
+using TraceLink.Storage.Tsdb.Index;
 using TraceLink.Storage.Tsdb.Wal;
 
 namespace TraceLink.Storage.Tsdb;
 
 /// <summary>
-/// The embedded TSDB: series by label-set hash, in-memory postings, Gorilla XOR and native-histogram chunks,
-/// a WAL written before every acknowledgement and replayed on open, a head cut into immutable blocks, and
-/// retention by time and size. Thread-safe; writes are serialised.
+/// The embedded TSDB: series by <see cref="SeriesKey"/> hash, postings in FASTER (docs/format/tsdb-index.md),
+/// Gorilla XOR and native-histogram chunks, a WAL written before every acknowledgement and replayed on open, a head
+/// cut into immutable blocks off the write path, and retention by time and size. Thread-safe; writes are serialised.
 /// </summary>
 public sealed partial class TsdbStore : ISeriesStore, IDisposable
 {
     private readonly TsdbOptions _options;
     private readonly ILogger _logger;
     private readonly Lock _sync = new();
+
+    // Serialises block cuts (background and CompactHead); taken before _sync, never inside it.
+    private readonly Lock _cutLock = new();
     private readonly Dictionary<ulong, MemSeries> _byHash = [];
     private readonly List<MemSeries?> _series = [];
-    private readonly Postings _postings = new();
+    private readonly TsdbIndex _index;
+    private readonly Postings _postings;
     private readonly List<Block> _blocks = [];
     private readonly WriteAheadLog _wal;
     private readonly RecordWriter _walBuffer = new();
+    private readonly List<MemSeries> _created = [];
+    private int[] _slotOf = new int[64];
+    private SlotState[] _slots = new SlotState[64];
+    private MemSeries[] _resolved = new MemSeries[64];
+    private byte[] _keyScratch = new byte[256];
+    private long _commitEpoch;
+    private bool _cutScheduled;
     private readonly string _blockDirectory;
     private long _headMinT = long.MaxValue;
     private long _headMaxT = long.MinValue;
@@ -42,6 +54,8 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _blockDirectory = Path.Combine(options.DataDirectory, "blocks");
         Directory.CreateDirectory(_blockDirectory);
+        _index = new TsdbIndex(Path.Combine(options.DataDirectory, "index"), options, _logger);
+        _postings = new Postings(_index);
         int walFrom = LoadBlocks();
         _wal = new WriteAheadLog(Path.Combine(options.DataDirectory, "wal"), options.WalFsync, _logger);
         var walIds = new Dictionary<ulong, MemSeries>();
@@ -105,6 +119,11 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
                 }
 
                 var head = new List<ChunkData>();
+                if (s.Cutting is not null)
+                {
+                    head.AddRange(s.Cutting);
+                }
+
                 s.Head.Snapshot(head);
                 result.Add(new TsdbSeries(s.Labels, [.. s.Persisted], head, s.OutOfOrder is null ? [] : [.. s.OutOfOrder], minTimeMs, maxTimeMs));
             }
@@ -189,27 +208,33 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
     /// <summary>Cuts the whole head into an immutable block now (normally done when the head spans 1.5 block durations).</summary>
     public void CompactHead()
     {
-        lock (_sync)
+        lock (_cutLock)
         {
-            CutBlockLocked();
+            CutBlock();
         }
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        lock (_sync)
+        // Waits for a background block cut to finish before closing the WAL under it.
+        lock (_cutLock)
         {
-            if (_disposed)
+            lock (_sync)
             {
-                return;
-            }
+                if (_disposed)
+                {
+                    return;
+                }
 
-            _disposed = true;
-            _wal.Dispose();
-            foreach (var b in _blocks)
-            {
-                b.Dispose();
+                _disposed = true;
+                _wal.Dispose();
+                _index.Checkpoint();
+                _index.Dispose();
+                foreach (var b in _blocks)
+                {
+                    b.Dispose();
+                }
             }
         }
     }
@@ -254,41 +279,60 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
 
     internal void Commit(TsdbAppender appender)
     {
-        var sets = appender.LabelSets;
+        var entries = CollectionsMarshal.AsSpan(appender.Series);
         var samples = CollectionsMarshal.AsSpan(appender.Samples);
         lock (_sync)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
 
-            // Resolve every label set to a slot: one per distinct series, existing or new.
-            var slotOf = new int[sets.Count];
-            var slots = new List<SlotState>();
-            var slotBySeries = new Dictionary<MemSeries, int>();
-            var newByHash = new Dictionary<ulong, List<int>>();
-            for (int i = 0; i < sets.Count; i++)
+            // Resolve every series of the batch to a slot: one per distinct series, existing or new. Scratch arrays
+            // live on the store (guarded by the lock), so a batch of known series allocates nothing.
+            _commitEpoch++;
+            var slotOf = Grow(ref _slotOf, entries.Length);
+            Grow(ref _slots, entries.Length);
+            var slots = _slots;
+            int slotCount = 0;
+            Dictionary<ulong, List<int>>? newByHash = null;
+            for (int i = 0; i < entries.Length; i++)
             {
-                var labels = sets[i];
-                ulong hash = Hash(labels);
-                var existing = Lookup(hash, labels);
+                ref readonly var e = ref entries[i];
+                var key = appender.Key(e);
+                ulong hash = e.Hash;
+                var existing = Lookup(hash, key);
+                IReadOnlyList<Label>? labels = null;
+                byte[]? canonical = null;
+                if (existing is null)
+                {
+                    labels = e.Labels ?? SeriesKey.Decode(key);
+                    canonical = SeriesKey.Encode(labels);
+                    if (!key.SequenceEqual(canonical))
+                    {
+                        // Wire bytes that are not canonical UTF-8 decode to different strings; the strings decide.
+                        hash = XxHash3.HashToUInt64(canonical);
+                        existing = Lookup(hash, canonical);
+                    }
+                }
+
                 if (existing is not null)
                 {
-                    if (!slotBySeries.TryGetValue(existing, out int slot))
+                    if (existing.CommitEpoch != _commitEpoch)
                     {
-                        slot = slots.Count;
-                        slots.Add(new SlotState(existing, labels, hash));
-                        slotBySeries[existing] = slot;
+                        existing.CommitEpoch = _commitEpoch;
+                        existing.CommitSlot = slotCount;
+                        slots[slotCount++] = new SlotState(existing, existing.Labels, null, hash);
                     }
 
-                    slotOf[i] = slot;
+                    slotOf[i] = existing.CommitSlot;
                     continue;
                 }
 
+                newByHash ??= [];
                 int found = -1;
                 if (newByHash.TryGetValue(hash, out var candidates))
                 {
                     foreach (int c in candidates)
                     {
-                        if (SameLabels(slots[c].Labels, labels))
+                        if (slots[c].Key.AsSpan().SequenceEqual(canonical))
                         {
                             found = c;
                             break;
@@ -298,8 +342,8 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
 
                 if (found < 0)
                 {
-                    found = slots.Count;
-                    slots.Add(new SlotState(null, labels, hash));
+                    found = slotCount;
+                    slots[slotCount++] = new SlotState(null, labels!, canonical, hash);
                     if (candidates is null)
                     {
                         candidates = [];
@@ -312,111 +356,234 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
                 slotOf[i] = found;
             }
 
-            Validate(samples, slotOf, slots);
-
-            // Everything below either succeeds or fails with an I/O error before any state changes.
-            _walBuffer.Reset();
-            int segment = _wal.CurrentSegment;
-            var resolved = new MemSeries[slots.Count];
-            var created = new List<MemSeries>();
-            for (int s = 0; s < slots.Count; s++)
+            try
             {
-                var st = slots[s];
-                var series = st.Series;
-                if (series is null)
-                {
-                    series = new MemSeries(_series.Count + created.Count, CopyLabels(st.Labels), st.Hash);
-                    created.Add(series);
-                }
-
-                resolved[s] = series;
-                if (series.WalSegment != segment)
-                {
-                    _walBuffer.Byte((byte)WalRecordType.Series);
-                    _walBuffer.UVarint((ulong)series.Id);
-                    _walBuffer.Labels(series.Labels);
-                }
+                CommitSlots(appender, samples, slotOf, slotCount);
             }
-
-            foreach (ref readonly var p in samples)
+            finally
             {
-                if (p.Skip)
-                {
-                    continue;
-                }
-
-                ulong id = (ulong)resolved[slotOf[p.SeriesIndex]].Id;
-                switch (p.Type)
-                {
-                    case SampleValueType.Float:
-                        _walBuffer.Byte((byte)WalRecordType.Float);
-                        _walBuffer.UVarint(id);
-                        _walBuffer.Varint(p.T);
-                        _walBuffer.Double(p.F);
-                        break;
-                    case SampleValueType.Histogram:
-                        _walBuffer.Byte((byte)WalRecordType.Histogram);
-                        _walBuffer.UVarint(id);
-                        _walBuffer.Varint(p.T);
-                        _walBuffer.Histogram((Histogram)p.Histogram!);
-                        break;
-                    default:
-                        _walBuffer.Byte((byte)WalRecordType.FloatHistogram);
-                        _walBuffer.UVarint(id);
-                        _walBuffer.Varint(p.T);
-                        _walBuffer.FloatHistogram((FloatHistogram)p.Histogram!);
-                        break;
-                }
-            }
-
-            foreach (var (idx, e) in appender.PendingExemplars)
-            {
-                WriteExemplar(resolved[slotOf[idx]].Id, e);
-            }
-
-            if (_walBuffer.Length > 0)
-            {
-                _wal.Append(_walBuffer.Written);
-            }
-
-            foreach (var series in created)
-            {
-                Register(series);
-            }
-
-            foreach (var series in resolved)
-            {
-                series.WalSegment = segment;
-            }
-
-            foreach (ref readonly var p in samples)
-            {
-                if (!p.Skip)
-                {
-                    Apply(resolved[slotOf[p.SeriesIndex]], p.Type, p.T, p.F, p.Histogram);
-                }
-            }
-
-            foreach (var (idx, e) in appender.PendingExemplars)
-            {
-                AddExemplar(resolved[slotOf[idx]], e);
-            }
-
-            if (_headMaxT != long.MinValue && _headMaxT - _headMinT >= (long)(_options.BlockDuration.TotalMilliseconds * 1.5))
-            {
-                CutBlockLocked();
+                // Drop references to label lists and histograms of the batch.
+                Array.Clear(slots, 0, slotCount);
             }
         }
     }
 
-    private void Validate(Span<PendingSample> samples, int[] slotOf, List<SlotState> slots)
+    private void CommitSlots(TsdbAppender appender, Span<PendingSample> samples, int[] slotOf, int slotCount)
+    {
+        var slots = _slots;
+        Validate(samples, slotOf, slots);
+
+        // Everything below either succeeds or fails with an I/O error before any state changes.
+        _walBuffer.Reset();
+        int segment = _wal.CurrentSegment;
+        var resolved = Grow(ref _resolved, slotCount);
+        var created = _created;
+        created.Clear();
+        for (int s = 0; s < slotCount; s++)
+        {
+            ref readonly var st = ref slots[s];
+            var series = st.Series;
+            if (series is null)
+            {
+                // A series retention dropped keeps its id (and postings) in the index.
+                int id = _index.FindSeries(st.Key);
+                series = new MemSeries(id >= 0 ? id : _index.ReserveId(), CopyLabels(st.Labels), st.Key!, st.Hash)
+                {
+                    InIndex = id >= 0,
+                };
+                created.Add(series);
+            }
+
+            resolved[s] = series;
+            if (series.WalSegment != segment)
+            {
+                _walBuffer.Byte((byte)WalRecordType.Series);
+                _walBuffer.UVarint((ulong)series.Id);
+                _walBuffer.Labels(series.Labels);
+            }
+        }
+
+        foreach (ref readonly var p in samples)
+        {
+            if (p.Skip)
+            {
+                continue;
+            }
+
+            ulong id = (ulong)resolved[slotOf[p.SeriesIndex]].Id;
+            switch (p.Type)
+            {
+                case SampleValueType.Float:
+                    _walBuffer.Byte((byte)WalRecordType.Float);
+                    _walBuffer.UVarint(id);
+                    _walBuffer.Varint(p.T);
+                    _walBuffer.Double(p.F);
+                    break;
+                case SampleValueType.Histogram:
+                    _walBuffer.Byte((byte)WalRecordType.Histogram);
+                    _walBuffer.UVarint(id);
+                    _walBuffer.Varint(p.T);
+                    _walBuffer.Histogram((Histogram)p.Histogram!);
+                    break;
+                default:
+                    _walBuffer.Byte((byte)WalRecordType.FloatHistogram);
+                    _walBuffer.UVarint(id);
+                    _walBuffer.Varint(p.T);
+                    _walBuffer.FloatHistogram((FloatHistogram)p.Histogram!);
+                    break;
+            }
+        }
+
+        foreach (var (idx, e) in appender.PendingExemplars)
+        {
+            WriteExemplar(resolved[slotOf[idx]].Id, e);
+        }
+
+        if (_walBuffer.Length > 0)
+        {
+            _wal.Append(_walBuffer.Written);
+        }
+
+        foreach (var series in created)
+        {
+            Register(series);
+        }
+
+        created.Clear();
+        for (int s = 0; s < slotCount; s++)
+        {
+            resolved[s].WalSegment = segment;
+        }
+
+        foreach (ref readonly var p in samples)
+        {
+            if (!p.Skip)
+            {
+                Apply(resolved[slotOf[p.SeriesIndex]], p.Type, p.T, p.F, p.Histogram);
+            }
+        }
+
+        foreach (var (idx, e) in appender.PendingExemplars)
+        {
+            AddExemplar(resolved[slotOf[idx]], e);
+        }
+
+        Array.Clear(resolved, 0, slotCount);
+        if (!_cutScheduled && _headMaxT != long.MinValue && _headMaxT - _headMinT >= (long)(_options.BlockDuration.TotalMilliseconds * 1.5))
+        {
+            // Writing a block takes seconds for a big head; the commit that notices only schedules it.
+            _cutScheduled = true;
+            ThreadPool.UnsafeQueueUserWorkItem(static store => store.CutInBackground(), this, preferLocal: false);
+        }
+    }
+
+    private void CutInBackground()
+    {
+        try
+        {
+            lock (_cutLock)
+            {
+                CutBlock();
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            LogCutFailed(_logger, e);
+        }
+        finally
+        {
+            lock (_sync)
+            {
+                _cutScheduled = false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Cuts the head into a block in three steps so writers wait only for the first and last: under the lock, detach
+    /// the head chunks (queries still see them as <see cref="MemSeries.Cutting"/>) and rotate the WAL; without it,
+    /// write and open the block; under the lock again, attach it and delete the WAL segments it covers. Caller holds
+    /// <see cref="_cutLock"/>.
+    /// </summary>
+    private void CutBlock()
+    {
+        PendingCut? cut;
+        lock (_sync)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            cut = BeginCutLocked();
+        }
+
+        if (cut is null)
+        {
+            return;
+        }
+
+        Block block;
+        try
+        {
+            Block.Write(cut.Directory, cut.Segment, cut.ToWrite);
+            block = Block.Open(cut.Directory);
+        }
+        catch
+        {
+            lock (_sync)
+            {
+                // Put the chunks back in front of what arrived since; the WAL segments still hold them.
+                foreach (var s in cut.Sources)
+                {
+                    s.Head.Closed.InsertRange(0, s.Cutting!);
+                    s.Cutting = null;
+                }
+
+                _headMinT = Math.Min(_headMinT, cut.MinT);
+                _headMaxT = Math.Max(_headMaxT, cut.MaxT);
+            }
+
+            throw;
+        }
+
+        lock (_sync)
+        {
+            _blocks.Add(block);
+            for (int i = 0; i < cut.Sources.Count; i++)
+            {
+                var s = cut.Sources[i];
+                s.Persisted.AddRange(block.Series[i].Chunks);
+                s.Cutting = null;
+            }
+
+            _wal.DeleteBefore(cut.Segment);
+            LogBlockCut(_logger, cut.Directory, cut.Sources.Count, block.SizeBytes);
+            ApplyRetentionLocked();
+
+            // Writers wait for the checkpoint, which keeps the cookie's next id exact (docs/format/tsdb-index.md).
+            _index.Checkpoint();
+        }
+    }
+
+    private static T[] Grow<T>(ref T[] array, int length)
+    {
+        if (array.Length < length)
+        {
+            array = new T[Math.Max(length, array.Length * 2)];
+        }
+
+        return array;
+    }
+
+    private void Validate(Span<PendingSample> samples, int[] slotOf, SlotState[] slots)
     {
         long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         long maxFuture = now + (long)_options.MaxFutureSkew.TotalMilliseconds;
         long window = (long)_options.OutOfOrderTimeWindow.TotalMilliseconds;
         foreach (ref var p in samples)
         {
-            var st = slots[slotOf[p.SeriesIndex]];
+            ref var st = ref slots[slotOf[p.SeriesIndex]];
             if (p.T > maxFuture)
             {
                 Reject("out of bounds: sample timestamp too far in the future", st.Labels, p.T);
@@ -590,16 +757,7 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
                 if (type == WalRecordType.Series)
                 {
                     ulong walId = r.UVarint();
-                    var labels = r.Labels();
-                    ulong hash = Hash(labels);
-                    var s = Lookup(hash, labels);
-                    if (s is null)
-                    {
-                        s = new MemSeries(_series.Count, labels, hash);
-                        Register(s);
-                    }
-
-                    walIds[walId] = s;
+                    walIds[walId] = GetOrCreate(r.Labels());
                     continue;
                 }
 
@@ -666,13 +824,7 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
         _blocks.Add(block);
         foreach (var bs in block.Series)
         {
-            ulong hash = Hash(bs.Labels);
-            var s = Lookup(hash, bs.Labels);
-            if (s is null)
-            {
-                s = new MemSeries(_series.Count, bs.Labels, hash);
-                Register(s);
-            }
+            var s = GetOrCreate(bs.Labels);
 
             s.Persisted.AddRange(bs.Chunks);
             foreach (var c in bs.Chunks)
@@ -689,13 +841,13 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
         }
     }
 
-    private void CutBlockLocked()
+    private PendingCut? BeginCutLocked()
     {
         var toWrite = new List<(Label[], List<ChunkData>, SampleValueType, ulong)>();
         var sources = new List<MemSeries>();
         foreach (var s in _series)
         {
-            if (s is null || !s.HasHeadData)
+            if (s is null || (s.Head.IsEmpty && s.OutOfOrder is not { Count: > 0 }))
             {
                 continue;
             }
@@ -721,27 +873,20 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
                 chunks = [.. s.Head.Closed];
             }
 
+            s.Head.Clear();
+            s.OutOfOrder = null;
+            s.Cutting = chunks;
             toWrite.Add((s.Labels, chunks, s.LastType, s.LastFloatBits));
             sources.Add(s);
         }
 
         if (toWrite.Count == 0)
         {
-            return;
+            return null;
         }
 
         int newSegment = _wal.Rotate();
         string dir = Path.Combine(_blockDirectory, "b" + newSegment.ToString("D8", CultureInfo.InvariantCulture));
-        Block.Write(dir, newSegment, toWrite);
-        var block = Block.Open(dir);
-        _blocks.Add(block);
-        for (int i = 0; i < sources.Count; i++)
-        {
-            var s = sources[i];
-            s.Persisted.AddRange(block.Series[i].Chunks);
-            s.Head.Clear();
-            s.OutOfOrder = null;
-        }
 
         // Exemplars live only in the head and WAL; carry them into the new segment before the old ones go.
         _walBuffer.Reset();
@@ -770,11 +915,10 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
             _wal.Append(_walBuffer.Written);
         }
 
-        _wal.DeleteBefore(newSegment);
+        var cut = new PendingCut(dir, newSegment, toWrite, sources, _headMinT, _headMaxT);
         _headMinT = long.MaxValue;
         _headMaxT = long.MinValue;
-        LogBlockCut(_logger, dir, sources.Count, block.SizeBytes);
-        ApplyRetentionLocked();
+        return cut;
     }
 
     private void ApplyRetentionLocked()
@@ -836,7 +980,7 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
         _blocks.RemoveAt(index);
         foreach (var bs in block.Series)
         {
-            var s = Lookup(Hash(bs.Labels), bs.Labels);
+            var s = Lookup(bs.Labels);
             if (s is null)
             {
                 continue;
@@ -878,7 +1022,7 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
                 s.MinTime = long.MaxValue;
             }
 
-            _postings.Add(s.Id, s.Labels);
+            _postings.AddValues(s.Labels);
         }
     }
 
@@ -932,15 +1076,43 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
         }
 
         _series[s.Id] = s;
-        _postings.Add(s.Id, s.Labels);
+        _postings.AddValues(s.Labels);
+        if (!s.InIndex)
+        {
+            _index.AddSeries(s.Id, s.Key, s.Labels);
+            s.InIndex = true;
+        }
     }
 
-    private MemSeries? Lookup(ulong hash, IReadOnlyList<Label> labels)
+    private MemSeries? Lookup(ulong hash, ReadOnlySpan<byte> key)
     {
         _byHash.TryGetValue(hash, out var s);
-        while (s is not null && !s.SameLabels(labels))
+        while (s is not null && !key.SequenceEqual(s.Key))
         {
             s = s.NextCollision;
+        }
+
+        return s;
+    }
+
+    private MemSeries? Lookup(IReadOnlyList<Label> labels)
+    {
+        int n = SeriesKey.Append(ref _keyScratch, 0, labels);
+        var key = _keyScratch.AsSpan(0, n);
+        return Lookup(XxHash3.HashToUInt64(key), key);
+    }
+
+    private MemSeries GetOrCreate(Label[] labels)
+    {
+        int n = SeriesKey.Append(ref _keyScratch, 0, labels);
+        var key = _keyScratch.AsSpan(0, n);
+        ulong hash = XxHash3.HashToUInt64(key);
+        var s = Lookup(hash, key);
+        if (s is null)
+        {
+            int id = _index.FindSeries(key);
+            s = new MemSeries(id >= 0 ? id : _index.ReserveId(), labels, key.ToArray(), hash) { InIndex = id >= 0 };
+            Register(s);
         }
 
         return s;
@@ -1013,53 +1185,6 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
         return n;
     }
 
-    internal static ulong Hash(IReadOnlyList<Label> labels)
-    {
-        var hasher = new XxHash3();
-        Span<byte> sep = [0xFF];
-        Span<byte> buf = stackalloc byte[256];
-        for (int i = 0; i < labels.Count; i++)
-        {
-            AppendString(hasher, labels[i].Name, buf);
-            hasher.Append(sep);
-            AppendString(hasher, labels[i].Value, buf);
-            hasher.Append(sep);
-        }
-
-        return hasher.GetCurrentHashAsUInt64();
-    }
-
-    private static void AppendString(XxHash3 hasher, string s, Span<byte> buf)
-    {
-        if (Encoding.UTF8.GetMaxByteCount(s.Length) <= buf.Length)
-        {
-            int n = Encoding.UTF8.GetBytes(s, buf);
-            hasher.Append(buf[..n]);
-        }
-        else
-        {
-            hasher.Append(Encoding.UTF8.GetBytes(s));
-        }
-    }
-
-    private static bool SameLabels(IReadOnlyList<Label> a, IReadOnlyList<Label> b)
-    {
-        if (a.Count != b.Count)
-        {
-            return false;
-        }
-
-        for (int i = 0; i < a.Count; i++)
-        {
-            if (a[i] != b[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
     private static Label[] CopyLabels(IReadOnlyList<Label> labels)
     {
         var copy = new Label[labels.Count];
@@ -1083,26 +1208,34 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Cut head into block {Directory}: {Series} series, {Bytes} bytes")]
     private static partial void LogBlockCut(ILogger logger, string directory, int series, long bytes);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Background block cut failed; the head keeps the data and the WAL keeps it durable")]
+    private static partial void LogCutFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention deleted block {Directory}")]
     private static partial void LogBlockDeleted(ILogger logger, string directory);
 
-    private sealed class SlotState(MemSeries? series, IReadOnlyList<Label> labels, ulong hash)
+    private struct SlotState(MemSeries? series, IReadOnlyList<Label> labels, byte[]? key, ulong hash)
     {
-        public MemSeries? Series { get; } = series;
+        public readonly MemSeries? Series = series;
 
-        public IReadOnlyList<Label> Labels { get; } = labels;
+        public readonly IReadOnlyList<Label> Labels = labels;
 
-        public ulong Hash { get; } = hash;
+        /// <summary>Canonical key of a series the batch creates.</summary>
+        public readonly byte[]? Key = key;
 
-        public long MaxT { get; set; } = series?.MaxTime ?? long.MinValue;
+        public readonly ulong Hash = hash;
 
-        public SampleValueType LastType { get; set; } = series?.LastType ?? SampleValueType.None;
+        public long MaxT = series?.MaxTime ?? long.MinValue;
 
-        public ulong LastBits { get; set; } = series?.LastFloatBits ?? 0;
+        public SampleValueType LastType = series?.LastType ?? SampleValueType.None;
 
-        public object? LastHistogram { get; set; } = series?.LastHistogram;
+        public ulong LastBits = series?.LastFloatBits ?? 0;
+
+        public object? LastHistogram = series?.LastHistogram;
 
         /// <summary>Whether <see cref="MaxT"/> was set by a sample of the batch being validated.</summary>
-        public bool MaxTFromBatch { get; set; }
+        public bool MaxTFromBatch;
     }
+
+    private sealed record PendingCut(string Directory, int Segment, List<(Label[], List<ChunkData>, SampleValueType, ulong)> ToWrite, List<MemSeries> Sources, long MinT, long MaxT);
 }

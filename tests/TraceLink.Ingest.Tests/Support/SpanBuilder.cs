@@ -2,8 +2,9 @@ using Google.Protobuf;
 
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Common.V1;
-using OpenTelemetry.Proto.Resource.V1;
 using OpenTelemetry.Proto.Trace.V1;
+
+using TraceLink.Testing;
 
 namespace TraceLink.Ingest.Tests.Support;
 
@@ -40,29 +41,10 @@ public static class SpanBuilder
     }
 
     /// <summary>An attribute with a string, long/int, bool or double value.</summary>
-    public static KeyValue Attribute(string key, object value) => new()
-    {
-        Key = key,
-        Value = value switch
-        {
-            string s => new AnyValue { StringValue = s },
-            int i => new AnyValue { IntValue = i },
-            long l => new AnyValue { IntValue = l },
-            bool b => new AnyValue { BoolValue = b },
-            double d => new AnyValue { DoubleValue = d },
-            _ => throw new ArgumentException("unsupported attribute type", nameof(value)),
-        },
-    };
+    public static KeyValue Attribute(string key, object value) => OtlpValues.Attribute(key, value);
 
     /// <summary>One request with one resource (service) holding the spans.</summary>
-    public static ExportTraceServiceRequest Request(string service, params Span[] spans)
-    {
-        var scope = new ScopeSpans();
-        scope.Spans.Add(spans);
-        var resourceSpans = new ResourceSpans { Resource = new Resource { Attributes = { Attribute("service.name", service) } } };
-        resourceSpans.ScopeSpans.Add(scope);
-        return new ExportTraceServiceRequest { ResourceSpans = { resourceSpans } };
-    }
+    public static ExportTraceServiceRequest Request(string service, params Span[] spans) => OtlpValues.Request(service, null, spans);
 
     /// <summary>A random 16-byte trace id from <paramref name="random"/>.</summary>
     public static byte[] TraceId(Random random)

@@ -53,6 +53,17 @@ public sealed class SearchTests(TempoApiFixture fixture) : IClassFixture<TempoAp
     }
 
     [Fact]
+    public async Task Kind_equality_uses_the_kind_index()
+    {
+        var lookupsBefore = fixture.Store.Lookups.Count;
+
+        var result = await SearchAsync(Q("{ kind = client }"));
+
+        Assert.Equal(["7a9bdcec1aa40910"], TraceIds(result));
+        Assert.Contains((IndexKind.Kind, "client"), fixture.Store.Lookups.Skip(lookupsBefore));
+    }
+
+    [Fact]
     public async Task Empty_query_returns_every_trace_in_the_default_window_newest_first()
     {
         var result = await SearchAsync("");

@@ -69,6 +69,7 @@ public sealed class InMemorySpanStore : ISpanStore
                 IndexKind.SpanName => Encoding.UTF8.GetBytes(stored.Span.Name).AsSpan().SequenceEqual(value),
                 IndexKind.Status => value.Length == 1 && (int)(stored.Span.Status?.Code ?? 0) == value[0],
                 IndexKind.TraceId => stored.Span.TraceId.Span.SequenceEqual(value),
+                IndexKind.Kind => SpanIndexValues.Kind(stored.Span.Kind).AsSpan().SequenceEqual(value),
                 _ => false,
             };
             if (matches)

@@ -2,8 +2,9 @@ using Google.Protobuf;
 
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Common.V1;
-using OpenTelemetry.Proto.Resource.V1;
 using OpenTelemetry.Proto.Trace.V1;
+
+using TraceLink.Testing;
 
 namespace TraceLink.Query.Tests.TestDoubles;
 
@@ -50,34 +51,11 @@ public static class SpanFactory
         return span;
     }
 
-    public static KeyValue Attribute(string key, object value) => new()
-    {
-        Key = key,
-        Value = value switch
-        {
-            string s => new AnyValue { StringValue = s },
-            int i => new AnyValue { IntValue = i },
-            long l => new AnyValue { IntValue = l },
-            double d => new AnyValue { DoubleValue = d },
-            bool b => new AnyValue { BoolValue = b },
-            string[] array => new AnyValue { ArrayValue = new ArrayValue { Values = { array.Select(x => new AnyValue { StringValue = x }) } } },
-            _ => throw new ArgumentException("unsupported attribute type", nameof(value)),
-        },
-    };
+    public static KeyValue Attribute(string key, object value) => OtlpValues.Attribute(key, value);
 
     public static ExportTraceServiceRequest Request(string service, params Span[] spans) =>
-        Request(service, new InstrumentationScope { Name = "io.example.http", Version = "1.2.0" }, spans);
+        OtlpValues.Request(service, new InstrumentationScope { Name = "io.example.http", Version = "1.2.0" }, spans);
 
-    public static ExportTraceServiceRequest Request(string service, InstrumentationScope? scope, params Span[] spans)
-    {
-        var resource = new Resource();
-        resource.Attributes.Add(Attribute("service.name", service));
-        var scopeSpans = new ScopeSpans { Scope = scope };
-        scopeSpans.Spans.AddRange(spans);
-        var resourceSpans = new ResourceSpans { Resource = resource };
-        resourceSpans.ScopeSpans.Add(scopeSpans);
-        var request = new ExportTraceServiceRequest();
-        request.ResourceSpans.Add(resourceSpans);
-        return request;
-    }
+    public static ExportTraceServiceRequest Request(string service, InstrumentationScope? scope, params Span[] spans) =>
+        OtlpValues.Request(service, scope, spans);
 }

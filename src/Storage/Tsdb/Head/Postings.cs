@@ -1,34 +1,31 @@
+using TraceLink.Storage.Tsdb.Index;
+
 namespace TraceLink.Storage.Tsdb.Head;
 
 /// <summary>
-/// In-memory inverted index label name → value → ascending series ids, rebuilt from blocks and WAL on start.
-/// Ids are assigned in increasing order, so appending keeps every list sorted.
+/// Matcher → candidate series ids. The posting lists live in FASTER (<see cref="TsdbIndex"/>); memory holds only
+/// the label name → values catalog that regex and negative matchers enumerate, rebuilt from the series' labels on
+/// open. Lists may name series that retention dropped; callers skip ids with no live series.
 /// </summary>
-internal sealed class Postings
+internal sealed class Postings(TsdbIndex index)
 {
-    private readonly Dictionary<string, Dictionary<string, List<int>>> _index = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _values = new(StringComparer.Ordinal);
 
-    public void Add(int id, Label[] labels)
+    public void AddValues(Label[] labels)
     {
         foreach (var l in labels)
         {
-            if (!_index.TryGetValue(l.Name, out var values))
+            if (!_values.TryGetValue(l.Name, out var values))
             {
-                values = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-                _index[l.Name] = values;
+                values = new HashSet<string>(StringComparer.Ordinal);
+                _values[l.Name] = values;
             }
 
-            if (!values.TryGetValue(l.Value, out var list))
-            {
-                list = [];
-                values[l.Value] = list;
-            }
-
-            list.Add(id);
+            values.Add(l.Value);
         }
     }
 
-    public void Clear() => _index.Clear();
+    public void Clear() => _values.Clear();
 
     /// <summary>Candidate ids for a matcher that cannot match the empty string; null when the matcher is not selective.</summary>
     public List<int>? Candidates(LabelMatcher m)
@@ -38,29 +35,35 @@ internal sealed class Postings
             return null;
         }
 
-        if (!_index.TryGetValue(m.Name, out var values))
+        if (!_values.TryGetValue(m.Name, out var values))
         {
             return [];
         }
 
+        var list = new List<int>();
         if (m.Type == MatchType.Equal)
         {
-            return values.TryGetValue(m.Value, out var list) ? list : [];
+            if (values.Contains(m.Value))
+            {
+                index.Read(m.Name, m.Value, list);
+            }
+
+            return list;
         }
 
         List<int>? result = null;
-        foreach (var (value, list) in values)
+        foreach (var value in values)
         {
             if (m.Matches(value))
             {
+                list.Clear();
+                index.Read(m.Name, value, list);
                 result = result is null ? [.. list] : Merge(result, list);
             }
         }
 
         return result ?? [];
     }
-
-    public IEnumerable<string> Names => _index.Keys;
 
     public static List<int> Intersect(List<int> a, List<int> b)
     {

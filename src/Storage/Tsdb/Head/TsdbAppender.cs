@@ -1,27 +1,65 @@
+using System.IO.Hashing;
+
 namespace TraceLink.Storage.Tsdb.Head;
 
-/// <summary>Buffers one batch; <see cref="CommitAsync"/> validates it, logs it to the WAL and applies it atomically.</summary>
-internal sealed class TsdbAppender(TsdbStore store) : ISampleAppender
+/// <summary>
+/// Buffers one batch; <see cref="CommitAsync"/> validates it, logs it to the WAL and applies it atomically.
+/// Series are kept as <see cref="SeriesKey"/> bytes in one reused arena, so a batch of known series allocates nothing.
+/// Reusable after a commit.
+/// </summary>
+internal sealed class TsdbAppender(TsdbStore store) : ISeriesKeyAppender
 {
+    private byte[] _keys = new byte[4096];
+    private int _keysLength;
     private IReadOnlyList<Label>? _lastLabels;
     private int _lastIndex = -1;
 
-    public List<IReadOnlyList<Label>> LabelSets { get; } = [];
+    public List<SeriesEntry> Series { get; } = [];
 
     public List<PendingSample> Samples { get; } = [];
 
     public List<(int SeriesIndex, Exemplar Exemplar)> PendingExemplars { get; } = [];
 
-    public void AppendFloat(IReadOnlyList<Label> labels, long timestampMs, double value) =>
-        Samples.Add(new PendingSample { SeriesIndex = IndexOf(labels), Type = SampleValueType.Float, T = timestampMs, F = value });
+    public ReadOnlySpan<byte> Key(in SeriesEntry e) => _keys.AsSpan(e.KeyOffset, e.KeyLength);
 
-    public void AppendHistogram(IReadOnlyList<Label> labels, long timestampMs, Histogram histogram) =>
-        Samples.Add(new PendingSample { SeriesIndex = IndexOf(labels), Type = SampleValueType.Histogram, T = timestampMs, Histogram = histogram });
+    public int SeriesRef(ReadOnlySpan<byte> seriesKey)
+    {
+        int start = _keysLength;
+        if (start + seriesKey.Length > _keys.Length)
+        {
+            Array.Resize(ref _keys, Math.Max(start + seriesKey.Length, _keys.Length * 2));
+        }
 
-    public void AppendFloatHistogram(IReadOnlyList<Label> labels, long timestampMs, FloatHistogram histogram) =>
-        Samples.Add(new PendingSample { SeriesIndex = IndexOf(labels), Type = SampleValueType.FloatHistogram, T = timestampMs, Histogram = histogram });
+        seriesKey.CopyTo(_keys.AsSpan(start));
+        _keysLength += seriesKey.Length;
+        return Add(start, null);
+    }
 
-    public void AppendExemplar(IReadOnlyList<Label> labels, Exemplar exemplar) => PendingExemplars.Add((IndexOf(labels), exemplar));
+    public int SeriesRef(IReadOnlyList<Label> labels)
+    {
+        int start = _keysLength;
+        _keysLength = SeriesKey.Append(ref _keys, start, labels);
+        return Add(start, labels);
+    }
+
+    public void AppendFloat(int seriesRef, long timestampMs, double value) =>
+        Samples.Add(new PendingSample { SeriesIndex = Checked(seriesRef), Type = SampleValueType.Float, T = timestampMs, F = value });
+
+    public void AppendHistogram(int seriesRef, long timestampMs, Histogram histogram) =>
+        Samples.Add(new PendingSample { SeriesIndex = Checked(seriesRef), Type = SampleValueType.Histogram, T = timestampMs, Histogram = histogram });
+
+    public void AppendFloatHistogram(int seriesRef, long timestampMs, FloatHistogram histogram) =>
+        Samples.Add(new PendingSample { SeriesIndex = Checked(seriesRef), Type = SampleValueType.FloatHistogram, T = timestampMs, Histogram = histogram });
+
+    public void AppendExemplar(int seriesRef, Exemplar exemplar) => PendingExemplars.Add((Checked(seriesRef), exemplar));
+
+    public void AppendFloat(IReadOnlyList<Label> labels, long timestampMs, double value) => AppendFloat(IndexOf(labels), timestampMs, value);
+
+    public void AppendHistogram(IReadOnlyList<Label> labels, long timestampMs, Histogram histogram) => AppendHistogram(IndexOf(labels), timestampMs, histogram);
+
+    public void AppendFloatHistogram(IReadOnlyList<Label> labels, long timestampMs, FloatHistogram histogram) => AppendFloatHistogram(IndexOf(labels), timestampMs, histogram);
+
+    public void AppendExemplar(IReadOnlyList<Label> labels, Exemplar exemplar) => AppendExemplar(IndexOf(labels), exemplar);
 
     public ValueTask CommitAsync(CancellationToken cancellationToken)
     {
@@ -34,12 +72,29 @@ internal sealed class TsdbAppender(TsdbStore store) : ISampleAppender
         {
             Samples.Clear();
             PendingExemplars.Clear();
-            LabelSets.Clear();
+            Series.Clear();
+            _keysLength = 0;
             _lastLabels = null;
             _lastIndex = -1;
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    private int Checked(int seriesRef) =>
+        (uint)seriesRef < (uint)Series.Count ? seriesRef : throw new ArgumentOutOfRangeException(nameof(seriesRef), "not a series reference of this batch");
+
+    private int Add(int start, IReadOnlyList<Label>? labels)
+    {
+        int length = _keysLength - start;
+        Series.Add(new SeriesEntry
+        {
+            KeyOffset = start,
+            KeyLength = length,
+            Hash = XxHash3.HashToUInt64(_keys.AsSpan(start, length)),
+            Labels = labels,
+        });
+        return Series.Count - 1;
     }
 
     private int IndexOf(IReadOnlyList<Label> labels)
@@ -50,9 +105,8 @@ internal sealed class TsdbAppender(TsdbStore store) : ISampleAppender
             return _lastIndex;
         }
 
-        LabelSets.Add(labels);
         _lastLabels = labels;
-        _lastIndex = LabelSets.Count - 1;
+        _lastIndex = SeriesRef(labels);
         return _lastIndex;
     }
 }

@@ -1,0 +1,270 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text.Json;
+
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+using TraceLink.Ingest.RemoteWrite;
+using TraceLink.Storage.Tsdb;
+
+namespace TraceLink.Benchmarks.Load;
+
+/// <summary>
+/// <c>load-remote-write</c>: sends the same scrape-like data set (<see cref="ScrapeData"/>) over loopback to an
+/// in-process TraceLink remote-write receiver and to the Debian Prometheus (<c>/usr/bin/prometheus</c>) with several
+/// concurrent senders; prints samples/s, then compacts the head (TraceLink: <see cref="TsdbStore.CompactHead"/>;
+/// Prometheus: an admin snapshot with the head, which writes the head as a block) and prints bytes per sample on
+/// disk, with the ratios. Stops by itself and removes its temp directories and child process.
+/// </summary>
+internal static class RemoteWriteLoad
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        int seriesCount = IntArg(args, "--series", 100_000);
+        int scrapes = IntArg(args, "--scrapes", 120);
+        int senders = IntArg(args, "--senders", 4);
+        int batch = IntArg(args, "--batch", 2000);
+        double histogramShare = IntArg(args, "--histogram-permille", 20) / 1000.0;
+        string prometheus = StringArg(args, "--prometheus") ?? "/usr/bin/prometheus";
+        bool withPrometheus = Array.IndexOf(args, "--no-prometheus") < 0;
+
+        Console.WriteLine($"generating {seriesCount:N0} series x {scrapes} scrapes (15 s), {histogramShare:P1} native histograms, {senders} senders, {batch} samples/request ...");
+        var data = ScrapeData.Create(seriesCount, scrapes, senders, batch, histogramShare, seed: 7);
+        int requests = 0;
+        long wireBytes = 0;
+        foreach (var list in data.PerSender)
+        {
+            requests += list.Count;
+            foreach (var b in list)
+            {
+                wireBytes += b.Length;
+            }
+        }
+
+        Console.WriteLine($"data: {data.FloatSamples:N0} float + {data.HistogramSamples:N0} histogram samples in {requests:N0} requests ({wireBytes / (1 << 20):N0} MiB snappy); machine: {Environment.ProcessorCount} cores");
+
+        var tl = await RunTraceLinkAsync(data, senders);
+        Print("TraceLink", data, tl);
+        if (!withPrometheus)
+        {
+            return 0;
+        }
+
+        if (!File.Exists(prometheus))
+        {
+            Console.WriteLine($"Prometheus comparison skipped: {prometheus} not found");
+            return 0;
+        }
+
+        var prom = await RunPrometheusAsync(prometheus, data, senders);
+        Print("Prometheus", data, prom);
+        Console.WriteLine($"ratio TraceLink/Prometheus: ingest samples/s {tl.Rate / prom.Rate:F2}x, bytes/sample {tl.BytesPerSample / prom.BytesPerSample:F2}x, chunk bytes/sample {(double)tl.ChunkBytes / prom.ChunkBytes:F2}x (lower is better)");
+        return 0;
+    }
+
+    private static void Print(string name, ScrapeData data, Result r) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"[{name}] ingest {data.Samples:N0} samples in {r.Seconds:F2} s = {r.Rate:N0} samples/s ({data.FloatSamples / r.Seconds:N0} float samples/s), rejected requests {r.Failed}; on disk after compaction {r.Bytes:N0} B = {r.BytesPerSample:F3} bytes/sample, of which chunks {r.ChunkBytesPerSample(data.Samples):F3} bytes/sample (compaction {r.CompactSeconds:F1} s)"));
+
+    private static async Task<Result> RunTraceLinkAsync(ScrapeData data, int senders)
+    {
+        var dir = Directory.CreateTempSubdirectory("tracelink-rw-load-").FullName;
+        try
+        {
+            var store = new TsdbStore(new TsdbOptions { DataDirectory = Path.Combine(dir, "tsdb"), BlockDuration = TimeSpan.FromHours(2), RetentionTime = TimeSpan.Zero });
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            var app = builder.Build();
+            app.MapRemoteWrite(store, new RemoteWriteOptions());
+            await app.StartAsync();
+            try
+            {
+                var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+                var (seconds, failed) = await SendAsync(new Uri(address), data, senders);
+                var sw = Stopwatch.StartNew();
+                store.CompactHead();
+                double compact = sw.Elapsed.TotalSeconds;
+                long bytes = store.BlockBytes;
+                long chunkBytes = SizeOf(Path.Combine(dir, "tsdb", "blocks"), static f => Path.GetFileName(f) == "chunks");
+                return new Result(seconds, data.Samples / seconds, failed, bytes, (double)bytes / data.Samples, chunkBytes, compact);
+            }
+            finally
+            {
+                await app.StopAsync();
+                await app.DisposeAsync();
+                store.Dispose();
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    private static async Task<Result> RunPrometheusAsync(string binary, ScrapeData data, int senders)
+    {
+        var dir = Directory.CreateTempSubdirectory("prometheus-rw-load-").FullName;
+        Process? process = null;
+        try
+        {
+            string config = Path.Combine(dir, "prometheus.yml");
+            await File.WriteAllTextAsync(config, "global:\n  scrape_interval: 15s\n");
+            int port = FreePort();
+            var info = new ProcessStartInfo(binary) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[]
+            {
+                "--config.file=" + config, "--storage.tsdb.path=" + Path.Combine(dir, "data"), "--web.listen-address=127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture),
+                "--web.enable-remote-write-receiver", "--enable-feature=native-histograms", "--web.enable-admin-api", "--log.level=warn",
+            })
+            {
+                info.ArgumentList.Add(a);
+            }
+
+            process = Process.Start(info)!;
+            _ = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            var baseUri = new Uri("http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture) + "/");
+            using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromMinutes(10) };
+            var deadline = Stopwatch.StartNew();
+            while (true)
+            {
+                if (process.HasExited)
+                {
+                    throw new InvalidOperationException("prometheus exited: " + await stderr);
+                }
+
+                try
+                {
+                    using var ready = await http.GetAsync(new Uri("-/ready", UriKind.Relative));
+                    if (ready.IsSuccessStatusCode)
+                    {
+                        break;
+                    }
+                }
+                catch (HttpRequestException) when (deadline.Elapsed < TimeSpan.FromSeconds(60))
+                {
+                }
+
+                await Task.Delay(100);
+            }
+
+            var (seconds, failed) = await SendAsync(baseUri, data, senders);
+            var sw = Stopwatch.StartNew();
+            using var snap = await http.PostAsync(new Uri("api/v1/admin/tsdb/snapshot?skip_head=false", UriKind.Relative), null);
+            snap.EnsureSuccessStatusCode();
+            using var json = JsonDocument.Parse(await snap.Content.ReadAsStringAsync());
+            string name = json.RootElement.GetProperty("data").GetProperty("name").GetString()!;
+            double compact = sw.Elapsed.TotalSeconds;
+            string snapshot = Path.Combine(dir, "data", "snapshots", name);
+            long bytes = SizeOf(snapshot, static _ => true);
+            long chunkBytes = SizeOf(snapshot, static f => Path.GetFileName(Path.GetDirectoryName(f)) == "chunks");
+            return new Result(seconds, data.Samples / seconds, failed, bytes, (double)bytes / data.Samples, chunkBytes, compact);
+        }
+        finally
+        {
+            if (process is not null)
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill();
+                }
+
+                await process.WaitForExitAsync();
+                process.Dispose();
+            }
+
+            Directory.Delete(dir, true);
+        }
+    }
+
+    private static async Task<(double Seconds, int Failed)> SendAsync(Uri baseUri, ScrapeData data, int senders)
+    {
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = senders, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
+        using var http = new HttpClient(handler) { BaseAddress = baseUri, Timeout = TimeSpan.FromMinutes(5) };
+        var target = new Uri("api/v1/write", UriKind.Relative);
+        int failed = 0;
+        string? firstError = null;
+        var sw = Stopwatch.StartNew();
+        var tasks = new Task[senders];
+        for (int s = 0; s < senders; s++)
+        {
+            var list = data.PerSender[s];
+            tasks[s] = Task.Run(async () =>
+            {
+                foreach (var body in list)
+                {
+                    using var content = new ByteArrayContent(body);
+                    content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+                    content.Headers.ContentEncoding.Add("snappy");
+                    using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = content };
+                    request.Headers.Add("X-Prometheus-Remote-Write-Version", "0.1.0");
+                    using var response = await http.SendAsync(request);
+                    if (response.StatusCode is not (HttpStatusCode.NoContent or HttpStatusCode.OK))
+                    {
+                        if (Interlocked.Increment(ref failed) == 1)
+                        {
+                            firstError = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture) + " " + await response.Content.ReadAsStringAsync();
+                        }
+                    }
+                }
+            });
+        }
+
+        await Task.WhenAll(tasks);
+        double seconds = sw.Elapsed.TotalSeconds;
+        if (firstError is not null)
+        {
+            Console.WriteLine("  first rejected request: " + firstError.Trim());
+        }
+
+        return (seconds, failed);
+    }
+
+    private static long SizeOf(string directory, Func<string, bool> include)
+    {
+        long bytes = 0;
+        foreach (var f in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))
+        {
+            if (include(f))
+            {
+                bytes += new FileInfo(f).Length;
+            }
+        }
+
+        return bytes;
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private static int IntArg(string[] args, string name, int fallback)
+    {
+        var value = StringArg(args, name);
+        return value is null ? fallback : int.Parse(value, CultureInfo.InvariantCulture);
+    }
+
+    private static string? StringArg(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    private readonly record struct Result(double Seconds, double Rate, int Failed, long Bytes, double BytesPerSample, long ChunkBytes, double CompactSeconds)
+    {
+        public double ChunkBytesPerSample(long samples) => (double)ChunkBytes / samples;
+    }
+}

@@ -1,0 +1,152 @@
+using Google.Protobuf;
+
+using TraceLink.Ingest.RemoteWrite;
+using TraceLink.Storage.Tsdb;
+
+using MatchType = TraceLink.Storage.Tsdb.MatchType;
+using V1 = Prometheus;
+using V2 = Io.Prometheus.Write.V2;
+
+namespace TraceLink.Ingest.Tests.RemoteWrite;
+
+public sealed class RemoteWriteDecoderTests : IDisposable
+{
+    private const long T0 = 1_700_000_000_000;
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "rw-decoder-" + Guid.NewGuid().ToString("N"));
+    private readonly TsdbStore _store;
+
+    public RemoteWriteDecoderTests() => _store = new TsdbStore(new TsdbOptions { DataDirectory = _dir, RetentionTime = TimeSpan.Zero });
+
+    public void Dispose()
+    {
+        _store.Dispose();
+        Directory.Delete(_dir, true);
+    }
+
+    [Fact]
+    public async Task V1_wire_decode_stores_floats_histograms_and_exemplars_of_every_series()
+    {
+        var req = new V1.WriteRequest();
+        req.Timeseries.Add(SeriesV1(["__name__", "up", "job", "a"], (T0, 1), (T0 + 15_000, 0)));
+        var h = SeriesV1(["__name__", "lat", "job", "a"]);
+        h.Histograms.Add(new V1.Histogram { Timestamp = T0, Schema = 1, CountInt = 3, ZeroCountInt = 1, Sum = 2.5, ZeroThreshold = 1e-128, PositiveSpans = { new V1.BucketSpan { Offset = 0, Length = 2 } }, PositiveDeltas = { 1, 0 } });
+        h.Exemplars.Add(new V1.Exemplar { Timestamp = T0, Value = 0.7, Labels = { new V1.Label { Name = "trace_id", Value = "abc" } } });
+        req.Timeseries.Add(h);
+        req.Metadata.Add(new V1.MetricMetadata { MetricFamilyName = "up", Help = "ignored" });
+
+        var counts = await DecodeAndCommitAsync(req.ToByteArray(), v2: false);
+
+        Assert.Equal((2, 1, 1), (counts.Samples, counts.Histograms, counts.Exemplars));
+        Assert.Equal([(T0, 1.0), (T0 + 15_000, 0.0)], Floats("up"));
+        var lat = Assert.Single(_store.Select(long.MinValue, long.MaxValue, [new LabelMatcher(MatchType.Equal, "__name__", "lat")]));
+        var it = lat.Iterator();
+        Assert.Equal(SampleValueType.Histogram, it.Next());
+        Assert.Equal(3UL, it.AtHistogram().Count);
+        var ex = Assert.Single(_store.Exemplars(long.MinValue, long.MaxValue, [new LabelMatcher(MatchType.Equal, "__name__", "lat")]));
+        Assert.Equal("abc", Assert.Single(ex.Exemplars).Labels[0].Value);
+    }
+
+    [Fact]
+    public async Task V2_wire_decode_resolves_symbols_for_series_and_exemplars()
+    {
+        var req = new V2.Request { Symbols = { "", "__name__", "up", "job", "b", "trace_id", "x1" } };
+        var ts = new V2.TimeSeries { LabelsRefs = { 1, 2, 3, 4 }, Samples = { new V2.Sample { Timestamp = T0, Value = 5 } } };
+        ts.Exemplars.Add(new V2.Exemplar { LabelsRefs = { 5, 6 }, Value = 5, Timestamp = T0 });
+        req.Timeseries.Add(ts);
+
+        var counts = await DecodeAndCommitAsync(req.ToByteArray(), v2: true);
+
+        Assert.Equal((1, 0, 1), (counts.Samples, counts.Histograms, counts.Exemplars));
+        var s = Assert.Single(_store.Select(long.MinValue, long.MaxValue, [new LabelMatcher(MatchType.Equal, "job", "b")]));
+        Assert.Equal([new Label("__name__", "up"), new Label("job", "b")], s.Labels);
+        Assert.Equal([(T0, 5.0)], Floats("up"));
+    }
+
+    [Fact]
+    public async Task A_known_series_sent_again_by_key_gets_the_new_samples_and_no_new_series()
+    {
+        await DecodeAndCommitAsync(new V1.WriteRequest { Timeseries = { SeriesV1(["__name__", "up", "job", "a"], (T0, 1)) } }.ToByteArray(), v2: false);
+        var v2 = new V2.Request { Symbols = { "", "__name__", "up", "job", "a" } };
+        v2.Timeseries.Add(new V2.TimeSeries { LabelsRefs = { 1, 2, 3, 4 }, Samples = { new V2.Sample { Timestamp = T0 + 1000, Value = 2 } } });
+        await DecodeAndCommitAsync(v2.ToByteArray(), v2: true);
+
+        Assert.Equal(1, _store.SeriesCount);
+        Assert.Equal([(T0, 1.0), (T0 + 1000, 2.0)], Floats("up"));
+    }
+
+    [Fact]
+    public async Task Empty_label_values_are_dropped_so_the_series_matches_the_one_without_them()
+    {
+        await DecodeAndCommitAsync(new V1.WriteRequest { Timeseries = { SeriesV1(["__name__", "up", "job", "a"], (T0, 1)) } }.ToByteArray(), v2: false);
+        await DecodeAndCommitAsync(new V1.WriteRequest { Timeseries = { SeriesV1(["__name__", "up", "env", "", "job", "a"], (T0 + 1000, 2)) } }.ToByteArray(), v2: false);
+
+        Assert.Equal(1, _store.SeriesCount);
+        Assert.Equal([(T0, 1.0), (T0 + 1000, 2.0)], Floats("up"));
+    }
+
+    [Fact]
+    public void Unsorted_labels_are_rejected_with_the_validation_message()
+    {
+        var body = new V1.WriteRequest { Timeseries = { SeriesV1(["__name__", "up", "z", "1", "a", "2"], (T0, 1)) } }.ToByteArray();
+        var e = Assert.Throws<RemoteWriteRejection>(() => new RemoteWriteDecoder().DecodeV1(body, (ISeriesKeyAppender)_store.Appender()));
+        Assert.Equal(400, e.StatusCode);
+        Assert.Contains("labels not sorted", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Truncated_protobuf_is_rejected_as_invalid_protobuf()
+    {
+        var body = new V1.WriteRequest { Timeseries = { SeriesV1(["__name__", "up"], (T0, 1)) } }.ToByteArray();
+        var e = Assert.Throws<RemoteWriteRejection>(() => new RemoteWriteDecoder().DecodeV1(body.AsSpan(0, body.Length - 3), (ISeriesKeyAppender)_store.Appender()));
+        Assert.Contains("invalid protobuf", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void V2_reference_outside_the_symbols_table_is_rejected()
+    {
+        var req = new V2.Request { Symbols = { "", "__name__", "up" } };
+        req.Timeseries.Add(new V2.TimeSeries { LabelsRefs = { 1, 9 }, Samples = { new V2.Sample { Timestamp = T0, Value = 1 } } });
+        var e = Assert.Throws<RemoteWriteRejection>(() => new RemoteWriteDecoder().DecodeV2(req.ToByteArray(), (ISeriesKeyAppender)_store.Appender()));
+        Assert.Contains("outside the symbols table", e.Message, StringComparison.Ordinal);
+    }
+
+    private async Task<WrittenCounts> DecodeAndCommitAsync(byte[] body, bool v2)
+    {
+        var decoder = new RemoteWriteDecoder();
+        var app = (ISeriesKeyAppender)_store.Appender();
+        var counts = v2 ? decoder.DecodeV2(body, app) : decoder.DecodeV1(body, app);
+        await app.CommitAsync(CancellationToken.None);
+        return counts;
+    }
+
+    private List<(long T, double V)> Floats(string name)
+    {
+        var result = new List<(long, double)>();
+        foreach (var s in _store.Select(long.MinValue, long.MaxValue, [new LabelMatcher(MatchType.Equal, "__name__", name)]))
+        {
+            var it = s.Iterator();
+            while (it.Next() == SampleValueType.Float)
+            {
+                result.Add((it.AtTimestamp, it.AtFloat));
+            }
+        }
+
+        return result;
+    }
+
+    private static V1.TimeSeries SeriesV1(string[] kv, params (long T, double V)[] samples)
+    {
+        var ts = new V1.TimeSeries();
+        for (int i = 0; i < kv.Length; i += 2)
+        {
+            ts.Labels.Add(new V1.Label { Name = kv[i], Value = kv[i + 1] });
+        }
+
+        foreach (var (t, v) in samples)
+        {
+            ts.Samples.Add(new V1.Sample { Timestamp = t, Value = v });
+        }
+
+        return ts;
+    }
+}
