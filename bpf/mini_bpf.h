@@ -35,6 +35,7 @@ enum {
     BPF_MAP_TYPE_HASH    = 1,
     BPF_MAP_TYPE_ARRAY   = 2,
     BPF_MAP_TYPE_PERCPU_ARRAY = 6,
+    BPF_MAP_TYPE_LRU_HASH = 9,
     BPF_MAP_TYPE_RINGBUF = 27,
 };
 #define BPF_ANY 0

@@ -54,13 +54,13 @@ struct pt_regs {
 #define MSG_PEEK    2
 #define EINPROGRESS 115
 
-enum { EV_DATA = 1, EV_CONNECT = 2, EV_ACCEPT = 3, EV_CLOSE = 4, EV_SSL = 5 };
+enum { EV_DATA = 1, EV_CONNECT = 2, EV_ACCEPT = 3, EV_CLOSE = 4, EV_SSL = 5, EV_TLS_OUT = 6 };
 enum { DIR_EGRESS = 0, DIR_INGRESS = 1 };
 enum { BUF_PLAIN = 0, BUF_IOV = 1, BUF_MSG = 2, BUF_MMSG = 3, BUF_NONE = 4 };
 /* syscall ids reported in event.source (documentation for humans and tests) */
 enum { SC_READ = 0, SC_WRITE, SC_READV, SC_WRITEV, SC_RECVFROM, SC_SENDTO, SC_RECVMSG,
        SC_SENDMSG, SC_RECVMMSG, SC_SENDMMSG, SC_ACCEPT4, SC_CONNECT, SC_CLOSE,
-       SC_SSL_READ, SC_SSL_WRITE };
+       SC_SSL_READ, SC_SSL_WRITE, SC_BIO_WRITE };
 
 struct config {                /* array map "config", key 0; written by the loader */
     __u32 capture_bytes;       /* payload bytes copied per record, <= MAX_PAYLOAD */
@@ -139,6 +139,16 @@ struct {
     __type(key, __u32);
     __type(value, struct event);
 } scratch SEC(".maps");
+
+/* write BIO of an SSL object (SSL_set_bio), keyed by process and BIO address */
+struct bio_key { __u64 bio; __u32 tgid; __u32 pad; };
+struct bio_owner { __u64 ssl; __u32 writes; __u32 pad; };
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 16384);
+    __type(key, struct bio_key);
+    __type(value, struct bio_owner);
+} ssl_wbio SEC(".maps");
 
 /* 0: records lost because the ring buffer was full, 1: records submitted */
 struct {
@@ -533,6 +543,56 @@ static __always_inline int ssl_exit(struct pt_regs *regs)
     __u64 cap = c->capture_bytes;
     if (cap > bytes) cap = bytes;
     e->captured = copy_plain(e, p.buf, cap);
+    submit(e, c);
+    return 0;
+}
+
+/* ---- tying an SSL object to its socket by the ciphertext it writes ----
+ * Every TLS record an SSL object produces goes through BIO_write on its write BIO: inside
+ * the send for a socket BIO (nginx, curl), into memory for runtimes that move the bytes
+ * themselves (.NET SslStream). The first records (the handshake) are reported with their
+ * first ciphertext bytes; user space finds those bytes in a socket send of the same process,
+ * which ties the object to that socket before any application data flows. */
+#define TLS_OUT_BYTES  32 /* ciphertext bytes reported per record: random enough to be unique */
+#define TLS_OUT_WRITES 4  /* records reported per write BIO; one match is enough */
+
+SEC("uprobe")
+int ssl_set_bio_enter(struct pt_regs *regs)
+{
+    struct config *c = get_config();
+    if (!c) return 0;
+    __u64 id = bpf_get_current_pid_tgid();
+    if (!task_wanted(c, id >> 32)) return 0;
+    if (!regs->rdx) return 0;
+    struct bio_key k = { .bio = regs->rdx, .tgid = id >> 32 };
+    struct bio_owner o = { .ssl = regs->rdi };
+    bpf_map_update_elem(&ssl_wbio, &k, &o, BPF_ANY);
+    return 0;
+}
+
+SEC("uprobe")
+int bio_write_enter(struct pt_regs *regs)
+{
+    __u64 id = bpf_get_current_pid_tgid();
+    struct bio_key k = { .bio = regs->rdi, .tgid = id >> 32 };
+    struct bio_owner *o = bpf_map_lookup_elem(&ssl_wbio, &k);
+    if (!o || o->writes >= TLS_OUT_WRITES) return 0;   /* not an SSL write BIO, or already reported */
+    o->writes++;
+    __s64 len = (__s32)regs->rdx;
+    if (len < TLS_OUT_BYTES / 2) return 0;
+    struct config *c = get_config();
+    if (!c) return 0;
+    struct event *e = new_event(EV_TLS_OUT, id);
+    if (!e) return 0;
+    e->ts_enter = e->ts_exit = bpf_ktime_get_ns();
+    e->sock = o->ssl;
+    e->ret = len;
+    e->direction = DIR_EGRESS;
+    e->source = SC_BIO_WRITE;
+    __builtin_memset(e->laddr, 0, sizeof(e->laddr));
+    __builtin_memset(e->raddr, 0, sizeof(e->raddr));
+    __u64 n = len < TLS_OUT_BYTES ? (__u64)len : TLS_OUT_BYTES;
+    e->captured = copy_plain(e, regs->rsi, n);
     submit(e, c);
     return 0;
 }

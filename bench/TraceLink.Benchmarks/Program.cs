@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Running;
 using TraceLink.Benchmarks.Assembly;
 using TraceLink.Benchmarks.Load;
+using TraceLink.Benchmarks.Sensor;
 using TraceLink.Benchmarks.Spans;
 
 namespace TraceLink.Benchmarks;
@@ -20,6 +21,8 @@ internal static class Program
                 return await AssembledLookup.RunAsync(args[1..]);
             case "spanstore-latency":
                 return await SpanStoreLatency.RunAsync(args);
+            case "sensor-overhead":
+                return await SensorOverhead.RunAsync(args[1..]);
             default:
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
                 return 0;

@@ -16,12 +16,15 @@ internal sealed class ConnectionTracker
     private const ulong SslLinkWindowNs = 2_000_000_000;
     private const ulong ThreadIdleNs = 60_000_000_000;
     private const int MaxPendingSslWrites = 256;
+    private const int MaxPendingTlsOut = 256;
+    private const int MinTlsOutBytes = 16;
 
     private readonly Dictionary<ConnectionKey, Connection> _connections = [];
     private readonly Dictionary<ulong, ThreadState> _threads = [];
     private readonly Dictionary<ConnectionKey, Connection> _sslObjects = [];
     private readonly List<PendingSslWrite> _pendingSsl = [];
     private readonly List<PendingSslWrite> _heldSslReads = [];
+    private readonly List<PendingTlsOut> _pendingTlsOut = [];
     private readonly HttpParserLimits _limits;
     private readonly Action<HttpExchange> _onExchange;
     private readonly long _monotonicToUnixNs;
@@ -78,6 +81,9 @@ internal sealed class ConnectionTracker
             case EventKind.Ssl:
                 OnSsl(header, payload);
                 break;
+            case EventKind.TlsOut:
+                OnTlsOut(header, payload);
+                break;
             case EventKind.Connect:
             case EventKind.Accept:
                 var key = new ConnectionKey(header.Pid, header.Sock);
@@ -116,6 +122,14 @@ internal sealed class ConnectionTracker
             _pendingSsl[0].Release();
             _pendingSsl.RemoveAt(0);
         }
+
+        int expired = 0;
+        while (expired < _pendingTlsOut.Count && nowMonotonicNs - _pendingTlsOut[expired].Ts > SslLinkWindowNs)
+        {
+            expired++;
+        }
+
+        _pendingTlsOut.RemoveRange(0, expired);
 
         while (_heldSslReads.Count > 0 && nowMonotonicNs - _heldSslReads[0].Header.TsEnter > SslLinkWindowNs)
         {
@@ -164,6 +178,11 @@ internal sealed class ConnectionTracker
             thread.LastEgress = connection;
             thread.LastEgressTsEnter = header.TsEnter;
             connection.EgressRecords.Scan(payload, header.Seq);
+            if (_pendingTlsOut.Count > 0)
+            {
+                MatchTlsOut(header.Pid, connection, payload);
+            }
+
             if (_pendingSsl.Count > 0)
             {
                 ResolvePendingSslWrites(header, connection, connection.EgressRecords, traceId);
@@ -206,6 +225,42 @@ internal sealed class ConnectionTracker
             FeedPlaintext(connection, pending.Header, pending.Payload, seq, traceId);
             pending.Release();
             _pendingSsl.RemoveAt(i);
+        }
+    }
+
+    /// <summary>
+    /// The first ciphertext an SSL object wrote (its handshake): the socket whose send carries these bytes
+    /// is the object's socket. Exact where the thread rules guess: .NET encrypts on one thread and may send
+    /// on another, and a process can be both client and server.
+    /// </summary>
+    private void OnTlsOut(in EventHeader header, ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length < MinTlsOutBytes)
+        {
+            return;
+        }
+
+        if (_pendingTlsOut.Count >= MaxPendingTlsOut)
+        {
+            _pendingTlsOut.RemoveAt(0);
+        }
+
+        _pendingTlsOut.Add(new PendingTlsOut(header.Pid, header.Sock, header.TsEnter, payload));
+    }
+
+    private void MatchTlsOut(uint pid, Connection connection, ReadOnlySpan<byte> sent)
+    {
+        for (int i = 0; i < _pendingTlsOut.Count;)
+        {
+            var pending = _pendingTlsOut[i];
+            if (pending.Pid != pid || !pending.FoundIn(sent))
+            {
+                i++;
+                continue;
+            }
+
+            LinkSsl(pid, pending.Ssl, connection);
+            _pendingTlsOut.RemoveAt(i);
         }
     }
 
@@ -430,6 +485,42 @@ internal sealed class ConnectionTracker
             _lastDirection = (byte)direction;
             return TraceId;
         }
+    }
+
+    /// <summary>Leading ciphertext bytes of one TLS record an SSL object wrote, kept inline (no allocation).</summary>
+    private struct PendingTlsOut
+    {
+        private TlsOutBytes _bytes;
+        private readonly int _length;
+
+        public PendingTlsOut(uint pid, ulong ssl, ulong ts, ReadOnlySpan<byte> payload)
+        {
+            Pid = pid;
+            Ssl = ssl;
+            Ts = ts;
+            _length = Math.Min(payload.Length, TlsOutBytes.Length);
+            payload[.._length].CopyTo(_bytes);
+        }
+
+        public uint Pid { get; }
+
+        public ulong Ssl { get; }
+
+        public ulong Ts { get; }
+
+        /// <summary>
+        /// True when <paramref name="sent"/> starts with these ciphertext bytes: a record written to a socket BIO is one
+        /// send, and a runtime that drains a memory BIO sends what it drained from the start. Comparing at offset 0 only
+        /// keeps the cost per pending record constant on hosts with much TLS traffic outside the traced ports.
+        /// </summary>
+        public readonly bool FoundIn(ReadOnlySpan<byte> sent) => sent.StartsWith(((ReadOnlySpan<byte>)_bytes)[.._length]);
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(Length)]
+    private struct TlsOutBytes
+    {
+        public const int Length = 32;
+        private byte _first;
     }
 
     private sealed class PendingSslWrite

@@ -3,7 +3,7 @@ namespace TraceLink.Sensor.Http;
 /// <summary>One parsed HTTP/1.x request or response with its stream position and timing.</summary>
 internal sealed class HttpMessage
 {
-    private readonly List<KeyValuePair<string, string>> _headers = [];
+    private readonly List<KeyValuePair<string, string>> _headers = new(16);
 
     /// <summary>True for a request, false for a response.</summary>
     public bool IsRequest { get; set; }

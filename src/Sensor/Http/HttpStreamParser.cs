@@ -18,6 +18,13 @@ internal sealed class HttpStreamParser
     private static readonly SearchValues<byte> TokenChars =
         SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
 
+    private static readonly string[] KnownHeaderNames =
+    [
+        "host", "user-agent", "accept", "accept-encoding", "accept-language", "connection", "content-type", "content-length",
+        "transfer-encoding", "date", "server", "cache-control", "traceparent", "tracestate", "x-request-id", "authorization",
+        "cookie", "set-cookie", "keep-alive", "last-modified", "etag", "location", "vary", "x-forwarded-for", "x-real-ip",
+    ];
+
     private readonly HttpParserLimits _limits;
     private readonly IHttpMessageSink _sink;
     private State _state;
@@ -425,8 +432,18 @@ internal sealed class HttpStreamParser
             return;
         }
 
-        message.Body ??= new byte[_limits.MaxBodyBytes];
         int n = Math.Min(room, data.Length);
+        int needed = message.BodyCaptured + n;
+        if (message.Body is null || message.Body.Length < needed)
+        {
+            // sized to what the message announces (most bodies are far below the limit), else grown by doubling
+            long hint = _state == State.BodyLength ? message.BodyCaptured + _remaining : needed;
+            int size = (int)Math.Min(_limits.MaxBodyBytes, Math.Max(hint, Math.Max(needed, (message.Body?.Length ?? 0) * 2L)));
+            var body = new byte[size];
+            message.Body?.AsSpan(0, message.BodyCaptured).CopyTo(body);
+            message.Body = body;
+        }
+
         data[..n].CopyTo(message.Body.AsSpan(message.BodyCaptured));
         message.BodyCaptured += n;
     }
@@ -618,7 +635,7 @@ internal sealed class HttpStreamParser
         }
 
         message.IsRequest = true;
-        message.Method = Encoding.ASCII.GetString(line[..sp1]);
+        message.Method = KnownMethod(line[..sp1]) ?? Encoding.ASCII.GetString(line[..sp1]);
         message.Target = Encoding.Latin1.GetString(target);
         message.MinorVersion = version[7] - '0';
         return true;
@@ -627,8 +644,30 @@ internal sealed class HttpStreamParser
     private static ReadOnlySpan<byte> TrimCr(ReadOnlySpan<byte> line) =>
         line.Length > 0 && line[^1] == '\r' ? line[..^1] : line;
 
+    private static string? KnownMethod(ReadOnlySpan<byte> method) => method.Length switch
+    {
+        3 when method.SequenceEqual("GET"u8) => "GET",
+        3 when method.SequenceEqual("PUT"u8) => "PUT",
+        4 when method.SequenceEqual("POST"u8) => "POST",
+        4 when method.SequenceEqual("HEAD"u8) => "HEAD",
+        5 when method.SequenceEqual("PATCH"u8) => "PATCH",
+        6 when method.SequenceEqual("DELETE"u8) => "DELETE",
+        7 when method.SequenceEqual("OPTIONS"u8) => "OPTIONS",
+        _ => null,
+    };
+
+    /// <summary>Lower-cased header name; common names come from a table so that parsing them allocates nothing.</summary>
     private static string LowerAscii(ReadOnlySpan<byte> name)
     {
+        foreach (string known in KnownHeaderNames)
+        {
+            if (known.Length == name.Length && Ascii.EqualsIgnoreCase(name, known))
+            {
+                return known;
+            }
+        }
+
+
         Span<char> chars = name.Length <= 128 ? stackalloc char[name.Length] : new char[name.Length];
         Ascii.ToLower(name, chars, out int written);
         return new string(chars[..written]);

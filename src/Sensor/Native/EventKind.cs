@@ -8,4 +8,7 @@ internal enum EventKind : byte
     Accept = 3,
     Close = 4,
     Ssl = 5,
+
+    /// <summary>The first ciphertext bytes an SSL object wrote to its write BIO (ties the object to a socket).</summary>
+    TlsOut = 6,
 }

@@ -46,6 +46,9 @@ internal sealed unsafe partial class SensorProgram : IDisposable
     /// <summary>Number of libssl functions probed (0 when TLS capture is off or libssl was not found).</summary>
     public int TlsProbes { get; private set; }
 
+    /// <summary>libcrypto BIO_write functions probed to tie SSL objects to sockets by their handshake bytes.</summary>
+    public int TlsLinkProbes { get; private set; }
+
     /// <summary>Path of the probed libssl, if any.</summary>
     public string? LibSslPath { get; private set; }
 
@@ -159,7 +162,8 @@ internal sealed unsafe partial class SensorProgram : IDisposable
             FilterPid = options.Pids.Count > 0 ? 1u : 0u,
             FilterComm = options.ProcessNames.Count > 0 ? 1u : 0u,
             FilterPort = options.Ports.Count > 0 ? 1u : 0u,
-            WakeupBytes = (ulong)options.WakeupBytes,
+            // a threshold near the ring's size would let it fill between two timed polls
+            WakeupBytes = (ulong)Math.Clamp(options.WakeupBytes, 1, options.RingBufferBytes / 4),
             SelfTgid = options.TraceSelf ? 0u : (uint)Environment.ProcessId,
         };
         byte one = 1;
@@ -238,8 +242,18 @@ internal sealed unsafe partial class SensorProgram : IDisposable
             }
         }
 
+        // ties each SSL object to its socket by the ciphertext of its handshake (see bpf/sensor.bpf.c)
+        string libCrypto = Path.Combine(Path.GetDirectoryName(path) ?? "/", "libcrypto.so.3");
+        if (TlsProbes > 0 && File.Exists(libCrypto)
+            && TryAttachUprobe(Program("ssl_set_bio_enter"), path, "SSL_set_bio", retprobe: false))
+        {
+            nint bioWrite = Program("bio_write_enter");
+            TlsLinkProbes = (TryAttachUprobe(bioWrite, libCrypto, "BIO_write", retprobe: false) ? 1 : 0)
+                + (TryAttachUprobe(bioWrite, libCrypto, "BIO_write_ex", retprobe: false) ? 1 : 0);
+        }
+
         LibSslPath = TlsProbes > 0 ? path : null;
-        LogTlsProbes(logger, TlsProbes, path);
+        LogTlsProbes(logger, TlsProbes, path, TlsLinkProbes);
     }
 
     private bool TryAttachUprobe(nint program, string path, string function, bool retprobe)
@@ -310,6 +324,6 @@ internal sealed unsafe partial class SensorProgram : IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "No libssl.so.3 found: TLS plaintext will not be captured")]
     private static partial void LogNoLibSsl(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Probed {Count} libssl functions in {Path}")]
-    private static partial void LogTlsProbes(ILogger logger, int count, string path);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Probed {Count} libssl functions in {Path} ({LinkProbes} BIO_write probes tie SSL objects to sockets)")]
+    private static partial void LogTlsProbes(ILogger logger, int count, string path, int linkProbes);
 }

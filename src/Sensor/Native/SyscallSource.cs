@@ -18,4 +18,5 @@ internal enum SyscallSource : uint
     Close,
     SslRead,
     SslWrite,
+    BioWrite,
 }

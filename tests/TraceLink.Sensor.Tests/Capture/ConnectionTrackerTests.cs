@@ -88,6 +88,51 @@ public sealed class ConnectionTrackerTests
     }
 
     [Fact]
+    public void Ssl_object_is_tied_by_its_handshake_ciphertext_when_other_threads_move_the_bytes()
+    {
+        // .NET in one process as client (socket 1) and server (socket 2): the server's SSL object writes its
+        // ServerHello into memory on one thread and another thread sends it; no thread rule can tie them
+        string clientHello = Handshake(300, fill: 0x11);
+        string serverHello = Handshake(900, fill: 0x22);
+        TlsOut(ssl: 0xC1, tid: 80, clientHello);
+        Data(sock: 1, tid: 81, Direction.Egress, seq: 10, clientHello);
+        Data(sock: 2, tid: 82, Direction.Ingress, seq: 10, clientHello);
+        TlsOut(ssl: 0x5E, tid: 83, serverHello);
+        Data(sock: 2, tid: 84, Direction.Egress, seq: 7000, serverHello);
+        Data(sock: 1, tid: 85, Direction.Ingress, seq: 7000, serverHello);
+
+        // the request's record arrives on one thread and is decrypted on another; the response is encrypted
+        // on a third thread and sent by a fourth
+        Data(sock: 2, tid: 86, Direction.Ingress, seq: 400, TlsRecord(25));
+        Ssl(ssl: 0x5E, tid: 87, Direction.Ingress, "GET /first HTTP/1.1\r\n\r\n");
+        Ssl(ssl: 0x5E, tid: 88, Direction.Egress, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        Data(sock: 2, tid: 89, Direction.Egress, seq: 8000, TlsRecord(38));
+
+        var exchange = Assert.Single(_exchanges);
+        Assert.False(exchange.IsClient);
+        Assert.Equal(2u, (uint)exchange.Connection.Key.Sock);
+        Assert.Equal("/first", exchange.Request.Target);
+        Assert.Equal(400u, exchange.Request.StartSeq);
+        Assert.Equal(8000u, exchange.Response.StartSeq);
+        Assert.Equal(0, _tracker.UnlinkedSslRecords);
+    }
+
+    [Fact]
+    public void Handshake_bytes_sent_by_another_process_do_not_tie_an_ssl_object()
+    {
+        string hello = Handshake(300, fill: 0x33);
+        TlsOut(ssl: 0xC2, tid: 90, hello);
+        Data(sock: 9, tid: 91, Direction.Egress, seq: 1, hello, pid: Pid + 1);
+
+        // still plaintext HTTP to the tracker: the object's socket must be in the process that wrote the bytes
+        Data(sock: 9, tid: 91, Direction.Egress, seq: 400, "GET /plain HTTP/1.1\r\n\r\n", pid: Pid + 1);
+        Data(sock: 9, tid: 91, Direction.Ingress, seq: 900, "HTTP/1.1 204 No Content\r\n\r\n", pid: Pid + 1);
+
+        var exchange = Assert.Single(_exchanges);
+        Assert.False(exchange.Connection.IsTls);
+    }
+
+    [Fact]
     public void Close_ends_a_response_delimited_by_the_connection_and_forgets_the_socket()
     {
         Data(sock: 3, tid: 50, Direction.Egress, seq: 1, "GET /old HTTP/1.0\r\n\r\n");
@@ -127,15 +172,45 @@ public sealed class ConnectionTrackerTests
         return "\x17\x03\x03" + (char)(length >> 8) + (char)(length & 0xff) + new string('\xaa', length);
     }
 
+    /// <summary>A handshake record whose body is distinct per <paramref name="fill"/> (stands in for the random).</summary>
+    private static string Handshake(int length, byte fill)
+    {
+        var body = new char[length];
+        for (int i = 0; i < length; i++)
+        {
+            body[i] = (char)((fill + (i * 7)) & 0xff);
+        }
+
+        return "\x16\x03\x03" + (char)(length >> 8) + (char)(length & 0xff) + new string(body);
+    }
+
     private ulong Tick() => _clock += 1000;
 
-    private void Data(ulong sock, uint tid, Direction direction, uint seq, string payload)
+    private void TlsOut(ulong ssl, uint tid, string ciphertext)
+    {
+        byte[] bytes = Encoding.Latin1.GetBytes(ciphertext);
+        int captured = Math.Min(bytes.Length, 32);
+        Record(new EventHeader
+        {
+            Kind = EventKind.TlsOut,
+            Pid = Pid,
+            Tid = tid,
+            Sock = ssl,
+            Direction = Direction.Egress,
+            TsEnter = Tick(),
+            TsExit = _clock,
+            Ret = bytes.Length,
+            Captured = (uint)captured,
+        }, bytes[..captured]);
+    }
+
+    private void Data(ulong sock, uint tid, Direction direction, uint seq, string payload, uint pid = Pid)
     {
         byte[] bytes = Encoding.Latin1.GetBytes(payload);
         Record(new EventHeader
         {
             Kind = EventKind.Data,
-            Pid = Pid,
+            Pid = pid,
             Tid = tid,
             Sock = sock,
             Seq = seq,

@@ -204,6 +204,20 @@ public sealed class HttpStreamParserTests
     }
 
     [Fact]
+    public void Small_bodies_are_stored_in_buffers_of_their_own_size_not_the_capture_limit()
+    {
+        var h = new ParserHarness()
+            .Feed("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello", " world")
+            .Feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n", "2\r\nde\r\n0\r\n\r\n");
+
+        Assert.Equal(2, h.Messages.Count);
+        Assert.Equal(11, h.Messages[0].Body!.Length);
+        Assert.Equal("hello world", Encoding.ASCII.GetString(h.Messages[0].Body!, 0, h.Messages[0].BodyCaptured));
+        Assert.InRange(h.Messages[1].Body!.Length, 5, 8);
+        Assert.Equal("abcde", Encoding.ASCII.GetString(h.Messages[1].Body!, 0, h.Messages[1].BodyCaptured));
+    }
+
+    [Fact]
     public void Uncaptured_body_bytes_complete_the_message_as_truncated()
     {
         var h = new ParserHarness().Feed("POST /up HTTP/1.1\r\nContent-Length: 9000\r\n\r\n" + new string('y', 3000)).Skip(6000)

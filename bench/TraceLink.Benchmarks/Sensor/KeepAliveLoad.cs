@@ -1,0 +1,135 @@
+using System.Buffers.Text;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace TraceLink.Benchmarks.Sensor;
+
+/// <summary>
+/// A bounded closed-loop HTTP/1.1 load generator: a fixed number of keep-alive connections, each sending
+/// the next GET as soon as the previous response is complete, for a fixed time. Raw sockets keep the
+/// generator's own cost small and allocation-free per request.
+/// </summary>
+internal static class KeepAliveLoad
+{
+    /// <summary>Runs the load and returns requests completed and their latencies in microseconds.</summary>
+    public static async Task<LoadResult> RunAsync(int port, string path, int connections, TimeSpan duration)
+    {
+        byte[] request = Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
+        var sockets = new Socket[connections];
+        for (int i = 0; i < connections; i++)
+        {
+            sockets[i] = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            await sockets[i].ConnectAsync(IPAddress.Loopback, port);
+        }
+
+        var latencies = new List<int>[connections];
+        var clock = Stopwatch.StartNew();
+        long stopAt = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var workers = new Task[connections];
+        for (int i = 0; i < connections; i++)
+        {
+            var list = latencies[i] = new List<int>(200_000);
+            var socket = sockets[i];
+            workers[i] = Task.Run(() => WorkerAsync(socket, request, list, stopAt));
+        }
+
+        await Task.WhenAll(workers);
+        var elapsed = clock.Elapsed;
+        foreach (var socket in sockets)
+        {
+            socket.Dispose();
+        }
+
+        int total = 0;
+        foreach (var list in latencies)
+        {
+            total += list.Count;
+        }
+
+        var all = new int[total];
+        int n = 0;
+        foreach (var list in latencies)
+        {
+            list.CopyTo(all, n);
+            n += list.Count;
+        }
+
+        Array.Sort(all);
+        return new LoadResult(total, elapsed, Percentile(all, 0.50), Percentile(all, 0.99));
+    }
+
+    private static async Task WorkerAsync(Socket socket, byte[] request, List<int> latencies, long stopAt)
+    {
+        var buffer = new byte[16 * 1024];
+        double usPerTick = 1_000_000.0 / Stopwatch.Frequency;
+        while (true)
+        {
+            long start = Stopwatch.GetTimestamp();
+            if (start >= stopAt)
+            {
+                return;
+            }
+
+            await socket.SendAsync(request, SocketFlags.None);
+            await ReadResponseAsync(socket, buffer);
+            latencies.Add((int)((Stopwatch.GetTimestamp() - start) * usPerTick));
+        }
+    }
+
+    /// <summary>Reads one response with a Content-Length body (what nginx sends for a static file).</summary>
+    private static async Task ReadResponseAsync(Socket socket, byte[] buffer)
+    {
+        int have = 0;
+        int headEnd;
+        while ((headEnd = buffer.AsSpan(0, have).IndexOf("\r\n\r\n"u8)) < 0)
+        {
+            int n = await socket.ReceiveAsync(buffer.AsMemory(have), SocketFlags.None);
+            if (n == 0)
+            {
+                throw new IOException("server closed the connection");
+            }
+
+            have += n;
+        }
+
+        long bodyLength = ContentLength(buffer.AsSpan(0, headEnd));
+        long missing = headEnd + 4 + bodyLength - have;
+        while (missing > 0)
+        {
+            int n = await socket.ReceiveAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, missing)), SocketFlags.None);
+            if (n == 0)
+            {
+                throw new IOException("server closed the connection");
+            }
+
+            missing -= n;
+        }
+    }
+
+    private static long ContentLength(ReadOnlySpan<byte> head)
+    {
+        ReadOnlySpan<byte> name = "\r\nContent-Length:"u8;
+        int at = head.IndexOf(name);
+        if (at < 0)
+        {
+            throw new IOException("response without Content-Length");
+        }
+
+        var value = head[(at + name.Length)..].TrimStart((byte)' ');
+        return Utf8Parser.TryParse(value, out long length, out _) ? length : throw new IOException("bad Content-Length");
+    }
+
+    private static int Percentile(int[] sorted, double q) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
+}
+
+/// <summary>What one load run measured.</summary>
+/// <param name="Requests">Requests completed.</param>
+/// <param name="Elapsed">Wall time of the run.</param>
+/// <param name="P50Us">Median latency in microseconds.</param>
+/// <param name="P99Us">99th percentile latency in microseconds.</param>
+internal sealed record LoadResult(int Requests, TimeSpan Elapsed, int P50Us, int P99Us)
+{
+    public double RequestsPerSecond => Requests / Elapsed.TotalSeconds;
+}
