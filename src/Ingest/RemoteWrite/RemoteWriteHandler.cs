@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 
 using Snappier;
 
+using TraceLink.Storage.Metadata;
 using TraceLink.Storage.Tsdb;
 
 using V1 = Prometheus;
@@ -19,7 +20,7 @@ namespace TraceLink.Ingest.RemoteWrite;
 /// Decodes remote-write 1.0 (<c>prometheus.WriteRequest</c>) and 2.0 (<c>io.prometheus.write.v2.Request</c>)
 /// and appends them as one batch. 204 only after the store has committed the batch to its WAL.
 /// </summary>
-internal sealed partial class RemoteWriteHandler(ISeriesStore store, RemoteWriteOptions options, ILogger logger)
+internal sealed partial class RemoteWriteHandler(ISeriesStore store, RemoteWriteOptions options, ILogger logger, MetricMetadataStore? metadata = null)
 {
     internal const string V2Proto = "io.prometheus.write.v2.Request";
     private const string V1Proto = "prometheus.WriteRequest";
@@ -52,6 +53,7 @@ internal sealed partial class RemoteWriteHandler(ISeriesStore store, RemoteWrite
                 ? AppendV2(V2.Request.Parser.ParseFrom(decoded.AsSpan(0, decodedLength)), appender)
                 : AppendV1(V1.WriteRequest.Parser.ParseFrom(decoded.AsSpan(0, decodedLength)), appender);
             await appender.CommitAsync(context.RequestAborted).ConfigureAwait(false);
+            RemoteWriteMetadata.Record(metadata, decoded.AsSpan(0, decodedLength), v2);
             if (v2)
             {
                 SetWrittenHeaders(response, counts);
