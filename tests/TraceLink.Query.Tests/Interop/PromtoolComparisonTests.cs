@@ -2,30 +2,24 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-
+using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-
-using Google.Protobuf;
-
 using Prometheus;
-
 using Snappier;
-
 using TraceLink.Ingest.RemoteWrite;
 using TraceLink.Query.PromQL.Api;
 using TraceLink.Storage.Tsdb;
-
-using Label = TraceLink.Storage.Tsdb.Label;
-
 using Xunit.Abstractions;
+using Label = TraceLink.Storage.Tsdb.Label;
 
 namespace TraceLink.Query.Tests.Interop;
 
 /// <summary>
 /// Sends the same remote-write requests (floats and native histograms) to a real Prometheus 2.42 (remote-write receiver
-/// and native histograms enabled) and to the remote-write and query APIs over the in-memory store, then compares <c>promtool query instant/range</c> output of both for a fixed query set. Skips when the Debian
-/// <c>prometheus</c> package (listed in .ci/setup-packages) is not installed.
+/// and native histograms enabled) and to the remote-write and query APIs over the in-memory store, then compares
+/// <c>promtool query instant/range</c> output of both for a fixed query set (and, for native-histogram queries, the API
+/// JSON too). Skips when the Debian <c>prometheus</c> package (listed in .ci/setup-packages) is not installed.
 /// </summary>
 public sealed class PromtoolComparisonTests(ITestOutputHelper output)
 {
@@ -196,7 +190,8 @@ public sealed class PromtoolComparisonTests(ITestOutputHelper output)
                     var steps = (ulong)(reset && i >= 200 ? 200 + (i - 200) : 1000 + i) * mult;
                     var sum = (steps * 13.0) + ((i % 3) * 0.25 * mult);
                     return new WireHistogram(schema1 ? 1 : 0, [5 * steps, 4 * steps, steps], sum);
-                }));
+                }
+                ));
             }
         }
 
