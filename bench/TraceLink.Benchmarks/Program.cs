@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using TraceLink.Benchmarks.Load;
+using TraceLink.Benchmarks.PromQL;
 using TraceLink.Benchmarks.Spans;
 
 namespace TraceLink.Benchmarks;
@@ -13,6 +14,8 @@ internal static class Program
         {
             case "load-traces":
                 return await TraceLoad.RunAsync(args[1..]);
+            case "promql-vs-prometheus":
+                return await PromQLVsPrometheus.RunAsync(args);
             case "spanstore-latency":
                 return await SpanStoreLatency.RunAsync(args);
             default:
