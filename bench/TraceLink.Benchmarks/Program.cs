@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Running;
 using TraceLink.Benchmarks.Assembly;
 using TraceLink.Benchmarks.Load;
+using TraceLink.Benchmarks.PromQL;
 using TraceLink.Benchmarks.Sensor;
 using TraceLink.Benchmarks.Spans;
 
@@ -19,6 +20,8 @@ internal static class Program
                 return await RemoteWriteLoad.RunAsync(args[1..]);
             case "assembled-lookup":
                 return await AssembledLookup.RunAsync(args[1..]);
+            case "promql-vs-prometheus":
+                return await PromQLVsPrometheus.RunAsync(args);
             case "spanstore-latency":
                 return await SpanStoreLatency.RunAsync(args);
             case "sensor-overhead":

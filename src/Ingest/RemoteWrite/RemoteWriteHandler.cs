@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 
 using Snappier;
 
+using TraceLink.Storage.Metadata;
 using TraceLink.Storage.Tsdb;
 
 namespace TraceLink.Ingest.RemoteWrite;
@@ -17,7 +18,7 @@ namespace TraceLink.Ingest.RemoteWrite;
 /// Decodes remote-write 1.0 (<c>prometheus.WriteRequest</c>) and 2.0 (<c>io.prometheus.write.v2.Request</c>)
 /// and appends them as one batch. 204 only after the store has committed the batch to its WAL.
 /// </summary>
-internal sealed partial class RemoteWriteHandler(ISeriesStore store, RemoteWriteOptions options, ILogger logger)
+internal sealed partial class RemoteWriteHandler(ISeriesStore store, RemoteWriteOptions options, ILogger logger, MetricMetadataStore? metadata = null)
 {
     internal const string V2Proto = "io.prometheus.write.v2.Request";
     private const string V1Proto = "prometheus.WriteRequest";
@@ -58,6 +59,7 @@ internal sealed partial class RemoteWriteHandler(ISeriesStore store, RemoteWrite
                 : decoder.DecodeV1(decoded.AsSpan(0, decodedLength), appender);
             await appender.CommitAsync(context.RequestAborted).ConfigureAwait(false);
             committed = true;
+            RemoteWriteMetadata.Record(metadata, decoded.AsSpan(0, decodedLength), v2);
             if (v2)
             {
                 SetWrittenHeaders(response, counts);

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Trace.V1;
 
+using TraceLink.Storage.Metadata;
 using TraceLink.Storage.Tsdb;
 
 namespace TraceLink.Ingest.SpanMetrics;
@@ -49,8 +50,11 @@ public sealed partial class SpanMetricsConnector : ISpanBatchObserver, IAsyncDis
     private Task? _loop;
     private long _lastFlushMs = long.MinValue;
 
-    /// <summary>Creates the connector writing to <paramref name="store"/>; call <see cref="Start"/> to flush periodically.</summary>
-    public SpanMetricsConnector(ISeriesStore store, SpanMetricsOptions options, IMeterFactory meterFactory, TimeProvider? timeProvider = null, ILogger<SpanMetricsConnector>? logger = null)
+    /// <summary>
+    /// Creates the connector writing to <paramref name="store"/>; call <see cref="Start"/> to flush periodically. The type
+    /// and help of the two metric families are registered in <paramref name="metadata"/> when given.
+    /// </summary>
+    public SpanMetricsConnector(ISeriesStore store, SpanMetricsOptions options, IMeterFactory meterFactory, TimeProvider? timeProvider = null, ILogger<SpanMetricsConnector>? logger = null, MetricMetadataStore? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
@@ -62,6 +66,13 @@ public sealed partial class SpanMetricsConnector : ISpanBatchObserver, IAsyncDis
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _callsName = options.Namespace + "_calls_total";
         _durationName = options.Namespace + "_duration_seconds";
+        if (metadata is not null)
+        {
+            metadata.Set(_callsName, new MetricMetadata(MetricType.Counter, "Number of spans, by service, span name, kind, status and configured dimensions.", string.Empty));
+            metadata.Set(_durationName, new MetricMetadata(MetricType.Histogram, "Duration of spans, by service, span name, kind, status and configured dimensions.", "seconds"));
+            metadata.Flush();
+        }
+
         var dimensions = options.Dimensions;
         _dimensionKeys = new string[dimensions.Count];
         _dimensionDefaults = new string?[dimensions.Count];

@@ -15,6 +15,7 @@ using TraceLink.Server.Cli;
 using TraceLink.Server.Explorer;
 using TraceLink.Storage.Assembly;
 using TraceLink.Storage.Logs;
+using TraceLink.Storage.Metadata;
 using TraceLink.Storage.Spans;
 using TraceLink.Storage.Tsdb;
 
@@ -75,11 +76,12 @@ internal static partial class ServerHost
         var traces = new TraceAssembler(spans, new TraceAssemblerOptions(), linker);
         using var series = Open(dataDirectory, () => new TsdbStore(new TsdbOptions { DataDirectory = Path.Combine(dataDirectory, "tsdb") }, loggers.CreateLogger<TsdbStore>()));
         using var logs = Open(dataDirectory, () => LogStore.Open(new LogStoreOptions { Directory = Path.Combine(dataDirectory, "logs") }));
-        await using var spanMetrics = new SpanMetricsConnector(series, new SpanMetricsOptions { FlushInterval = options.MetricsFlushInterval }, meters, logger: loggers.CreateLogger<SpanMetricsConnector>());
+        using var metadata = Open(dataDirectory, () => MetricMetadataStore.Open(Path.Combine(dataDirectory, "metadata")));
+        await using var spanMetrics = new SpanMetricsConnector(series, new SpanMetricsOptions { FlushInterval = options.MetricsFlushInterval }, meters, logger: loggers.CreateLogger<SpanMetricsConnector>(), metadata: options.DerivedSignals ? metadata : null);
         var derivedLogs = new DerivedLogWriter(logs, new DerivedLogOptions(), meters);
         var ingestor = new TraceIngestor(spans, meters, options.DerivedSignals ? [spanMetrics, derivedLogs] : []);
 
-        MapEndpoints(app, spans, traces, series, logs, ingestor, options);
+        MapEndpoints(app, spans, traces, series, metadata, logs, ingestor, options);
         spanMetrics.Start();
 
         try
@@ -141,7 +143,7 @@ internal static partial class ServerHost
         }
     }
 
-    private static void MapEndpoints(WebApplication app, ISpanStore spans, ITraceReader traces, ISeriesStore series, LogStore logs, TraceIngestor ingestor, CliOptions options)
+    private static void MapEndpoints(WebApplication app, ISpanStore spans, ITraceReader traces, ISeriesStore series, MetricMetadataStore metadata, LogStore logs, TraceIngestor ingestor, CliOptions options)
     {
         var stopping = app.Lifetime.ApplicationStopping;
         app.MapGet("/-/healthy", () => Results.Text("TraceLink is Healthy.\n"));
@@ -150,9 +152,9 @@ internal static partial class ServerHost
             : Results.Text("TraceLink is Ready.\n"));
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapOtlpTraces(ingestor, new OtlpOptions { MaxRequestBytes = options.MaxRequestBytes });
-        app.MapRemoteWrite(series, new RemoteWriteOptions { MaxBodyBytes = (int)options.MaxRequestBytes });
+        app.MapRemoteWrite(series, new RemoteWriteOptions { MaxBodyBytes = (int)options.MaxRequestBytes }, metadata);
         app.MapRemoteRead(series);
-        app.MapPrometheusApi(series);
+        app.MapPrometheusApi(series, metadata: metadata);
         app.MapTempoApi(spans, traces: traces);
         app.MapLokiApi(logs);
         app.MapExplorer();

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.TestHost;
 
 using TraceLink.Query.PromQL.Api;
 using TraceLink.Query.PromQL.Engine;
+using TraceLink.Storage.Metadata;
 using TraceLink.Storage.Tsdb;
 
 namespace TraceLink.Query.Tests.Api;
@@ -21,12 +22,12 @@ public sealed class ApiHost : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<ApiHost> StartAsync(ISeriesStore store, PromQLOptions? options = null)
+    public static async Task<ApiHost> StartAsync(ISeriesStore store, PromQLOptions? options = null, MetricMetadataStore? metadata = null)
     {
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseTestServer();
         var app = builder.Build();
-        app.MapPrometheusApi(store, options);
+        app.MapPrometheusApi(store, options, metadata);
         await app.StartAsync();
         return new ApiHost(app, app.GetTestClient());
     }

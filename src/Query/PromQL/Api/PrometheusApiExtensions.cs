@@ -8,6 +8,7 @@ using Microsoft.Extensions.Primitives;
 
 using TraceLink.Query.PromQL.Engine;
 using TraceLink.Query.PromQL.Parser;
+using TraceLink.Storage.Metadata;
 using TraceLink.Storage.Tsdb;
 
 namespace TraceLink.Query.PromQL.Api;
@@ -22,7 +23,11 @@ public static class PrometheusApiExtensions
     /// Maps the query, metadata, exemplar, status and format endpoints under <c>/api/v1</c>, answering with Prometheus's
     /// exact JSON and error envelope.
     /// </summary>
-    public static IEndpointRouteBuilder MapPrometheusApi(this IEndpointRouteBuilder app, ISeriesStore store, PromQLOptions? options = null)
+    /// <remarks>
+    /// <c>/api/v1/metadata</c> answers from <paramref name="metadata"/> (remote-write and span-metrics metadata); without a
+    /// store it answers an empty object, as a Prometheus without scrape targets does.
+    /// </remarks>
+    public static IEndpointRouteBuilder MapPrometheusApi(this IEndpointRouteBuilder app, ISeriesStore store, PromQLOptions? options = null, MetricMetadataStore? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(app);
         var engine = new PromQLEngine(store, options);
@@ -31,11 +36,7 @@ public static class PrometheusApiExtensions
         app.MapMethods("/api/v1/series", GetPost, ctx => Handle(ctx, f => Series(store, f)));
         app.MapMethods("/api/v1/labels", GetPost, ctx => Handle(ctx, f => LabelNames(store, f)));
         app.MapMethods("/api/v1/label/{name}/values", GetOnly, ctx => Handle(ctx, f => LabelValues(store, f, (string)ctx.Request.RouteValues["name"]!)));
-        app.MapMethods("/api/v1/metadata", GetOnly, ctx => Handle(ctx, _ => Ok(w =>
-        {
-            w.WriteStartObject();
-            w.WriteEndObject();
-        })));
+        app.MapMethods("/api/v1/metadata", GetOnly, ctx => Handle(ctx, f => Metadata(metadata, f)));
         app.MapMethods("/api/v1/query_exemplars", GetPost, ctx => Handle(ctx, f => Exemplars(store, f)));
         app.MapMethods("/api/v1/status/buildinfo", GetOnly, ctx => Handle(ctx, _ => Ok(BuildInfo)));
         app.MapMethods("/api/v1/format_query", GetPost, ctx => Handle(ctx, f => FormatQuery(f)));
@@ -292,6 +293,50 @@ public static class PrometheusApiExtensions
         if (!int.TryParse(s, out var l) || l < 0)
         {
             throw ApiError.InvalidParam("limit", "limit must be non-negative");
+        }
+
+        return l;
+    }
+
+    /// <summary>Prometheus's metricMetadata handler: <c>limit</c> counts families (negative: all), <c>limit_per_metric</c> entries.</summary>
+    private static Response Metadata(MetricMetadataStore? store, Form f)
+    {
+        var limit = MetadataLimit(f, "limit");
+        var limitPerMetric = MetadataLimit(f, "limit_per_metric");
+        var families = store?.Query(limit, limitPerMetric, f.Get("metric")) ?? [];
+        return Ok(w =>
+        {
+            w.WriteStartObject();
+            foreach (var (name, entries) in families)
+            {
+                w.WriteStartArray(name);
+                foreach (var e in entries)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("type", e.TypeName);
+                    w.WriteString("help", e.Help);
+                    w.WriteString("unit", e.Unit);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+            }
+
+            w.WriteEndObject();
+        });
+    }
+
+    private static int MetadataLimit(Form f, string name)
+    {
+        var s = f.Get(name);
+        if (string.IsNullOrEmpty(s))
+        {
+            return -1;
+        }
+
+        if (!int.TryParse(s, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var l))
+        {
+            throw ApiError.BadData(name + " must be a number");
         }
 
         return l;

@@ -432,6 +432,7 @@ internal sealed partial class Evaluator
             }
         }
 
+        src.Release();
         return new MatrixValue(es.Count > 0 ? [es] : []);
     }
 

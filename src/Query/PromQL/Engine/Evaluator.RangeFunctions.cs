@@ -67,6 +67,7 @@ internal sealed partial class Evaluator
             }
         }
 
+        src.Release();
         return new MatrixValue(result);
     }
 

@@ -285,6 +285,7 @@ internal sealed partial class Evaluator
             }
         }
 
+        buf.Release();
         return new MatrixValue(result);
     }
 
@@ -321,6 +322,7 @@ internal sealed partial class Evaluator
             result.Add(es);
         }
 
+        src.Release();
         return new MatrixValue(result);
     }
 

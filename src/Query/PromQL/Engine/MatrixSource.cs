@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 
 using TraceLink.Query.PromQL.Parser;
@@ -11,8 +12,8 @@ internal sealed class MatrixSource
     private readonly List<ISeries>? _stored;
     private readonly Label[][]? _storedLabels;
     private readonly List<EvalSeries>? _computed;
-    private FloatPoint[] _floats = new FloatPoint[64];
-    private HistogramPoint[] _hists = new HistogramPoint[16];
+    private FloatPoint[] _floats = [];
+    private HistogramPoint[] _hists = [];
     private int _fCount;
     private int _hCount;
     private int _loaded = -1;
@@ -110,7 +111,7 @@ internal sealed class MatrixSource
                 {
                     if (_hCount == _hists.Length)
                     {
-                        Array.Resize(ref _hists, _hCount * 2);
+                        Grow(ref _hists, _hCount);
                     }
 
                     _hists[_hCount++] = new HistogramPoint(_buf.T[i], h);
@@ -119,13 +120,46 @@ internal sealed class MatrixSource
                 {
                     if (_fCount == _floats.Length)
                     {
-                        Array.Resize(ref _floats, _fCount * 2);
+                        Grow(ref _floats, _fCount);
                     }
 
                     _floats[_fCount++] = new FloatPoint(_buf.T[i], _buf.F[i]);
                 }
             }
         }
+    }
+
+    /// <summary>Returns the pooled sample arrays; call once evaluation no longer reads windows.</summary>
+    public void Release()
+    {
+        _buf.Release();
+        if (_floats.Length > 0)
+        {
+            ArrayPool<FloatPoint>.Shared.Return(_floats);
+            _floats = [];
+        }
+
+        if (_hists.Length > 0)
+        {
+            ArrayPool<HistogramPoint>.Shared.Return(_hists, clearArray: true);
+            _hists = [];
+        }
+
+        _fCount = 0;
+        _hCount = 0;
+        _loaded = -1;
+    }
+
+    private static void Grow<T>(ref T[] array, int count)
+    {
+        var bigger = ArrayPool<T>.Shared.Rent(Math.Max(256, array.Length * 2));
+        array.AsSpan(0, count).CopyTo(bigger);
+        if (array.Length > 0)
+        {
+            ArrayPool<T>.Shared.Return(array, clearArray: System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>());
+        }
+
+        array = bigger;
     }
 
     /// <summary>Samples with timestamps in [ref - range, ref].</summary>

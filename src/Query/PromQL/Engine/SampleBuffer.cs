@@ -1,13 +1,21 @@
+using System.Buffers;
+
 using TraceLink.Storage.Tsdb;
 
 namespace TraceLink.Query.PromQL.Engine;
 
-/// <summary>Reusable arrays holding one series' samples in a time range (floats and histograms interleaved).</summary>
+/// <summary>
+/// Reusable arrays holding one series' samples in a time range (floats and histograms interleaved). The arrays come from
+/// <see cref="ArrayPool{T}"/> and go back in <see cref="Release"/>, so a query's buffer memory does not grow with the
+/// number of samples it reads once the pool is warm.
+/// </summary>
 internal sealed class SampleBuffer
 {
-    public long[] T = new long[64];
-    public double[] F = new double[64];
-    public FloatHistogram?[] H = new FloatHistogram?[64];
+    private const int InitialLength = 256;
+
+    public long[] T = [];
+    public double[] F = [];
+    public FloatHistogram?[] H = [];
     public int Count;
 
     public void Load(ISeriesIterator it, long mint, long maxt, bool includeStale)
@@ -26,9 +34,7 @@ internal sealed class SampleBuffer
             {
                 if (Count == T.Length)
                 {
-                    Array.Resize(ref T, Count * 2);
-                    Array.Resize(ref F, Count * 2);
-                    Array.Resize(ref H, Count * 2);
+                    Grow();
                 }
 
                 if (type == SampleValueType.Float)
@@ -57,5 +63,39 @@ internal sealed class SampleBuffer
 
             type = it.Next();
         }
+    }
+
+    /// <summary>Returns the arrays to the pool; the buffer is empty (and reusable) afterwards.</summary>
+    public void Release()
+    {
+        if (T.Length == 0)
+        {
+            return;
+        }
+
+        ArrayPool<long>.Shared.Return(T);
+        ArrayPool<double>.Shared.Return(F);
+        ArrayPool<FloatHistogram?>.Shared.Return(H, clearArray: true);
+        T = [];
+        F = [];
+        H = [];
+        Count = 0;
+    }
+
+    private void Grow()
+    {
+        var length = Math.Max(InitialLength, T.Length * 2);
+        var t = ArrayPool<long>.Shared.Rent(length);
+        var f = ArrayPool<double>.Shared.Rent(length);
+        var h = ArrayPool<FloatHistogram?>.Shared.Rent(length);
+        T.AsSpan(0, Count).CopyTo(t);
+        F.AsSpan(0, Count).CopyTo(f);
+        H.AsSpan(0, Count).CopyTo(h);
+        var count = Count;
+        Release();
+        Count = count;
+        T = t;
+        F = f;
+        H = h;
     }
 }
