@@ -11,6 +11,7 @@ using OpenTelemetry.Trace;
 using TraceLink.Protocol.Spans;
 using TraceLink.Sensor;
 using TraceLink.Server.Tests.Support;
+using TraceLink.Testing;
 using Xunit.Abstractions;
 using ProtoResource = OpenTelemetry.Proto.Resource.V1.Resource;
 
@@ -57,8 +58,8 @@ public sealed class SensorProxyTraceTests(ITestOutputHelper output) : IDisposabl
             return;
         }
 
-        int pyPort = ExternalProgram.FreePort();
-        int nginxPort = ExternalProgram.FreePort();
+        int pyPort = ExternalProcess.FreePort();
+        int nginxPort = ExternalProcess.FreePort();
         string www = Directory.CreateDirectory(System.IO.Path.Combine(_dir, "www", "inventory")).Parent!.FullName;
         await File.WriteAllTextAsync(System.IO.Path.Combine(www, "inventory", "items.json"), """{"items":["tea","cups"]}""");
         await File.WriteAllTextAsync(System.IO.Path.Combine(_dir, "nginx.conf"), NginxConfig(nginxPort, pyPort, nginxForwardsTraceparent));
@@ -68,8 +69,8 @@ public sealed class SensorProxyTraceTests(ITestOutputHelper output) : IDisposabl
         try
         {
             await WaitUntilAsync(() => Task.FromResult(server.Output.Contains("eBPF sensor attached", StringComparison.Ordinal)), "the sensor did not attach");
-            using var python = await ExternalProgram.StartAsync(Python, $"-m http.server {pyPort} --bind 127.0.0.1 --directory {www}", _dir, pyPort);
-            using var nginx = await ExternalProgram.StartAsync(Nginx, $"-p {_dir} -c {_dir}/nginx.conf", _dir, nginxPort);
+            using var python = await ExternalProcess.StartAsync(Python, $"-m http.server {pyPort} --bind 127.0.0.1 --directory {www}", _dir, pyPort);
+            using var nginx = await ExternalProcess.StartAsync(Nginx, $"-p {_dir} -c {_dir}/nginx.conf", _dir, nginxPort);
 
             // Untraced requests on the same path before and after: their spans must stay out of the SDK trace.
             using (var plain = new HttpClient())

@@ -3,6 +3,7 @@ using System.Net;
 using OpenTelemetry.Proto.Trace.V1;
 
 using TraceLink.Protocol.Spans;
+using TraceLink.Testing;
 
 namespace TraceLink.Sensor.Tests.EndToEnd;
 

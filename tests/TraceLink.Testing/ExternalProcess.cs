@@ -2,21 +2,21 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace TraceLink.Server.Tests.Support;
+namespace TraceLink.Testing;
 
 /// <summary>A real program started for a test and killed when the test ends.</summary>
-internal sealed class ExternalProgram : IDisposable
+public sealed class ExternalProcess : IDisposable
 {
     private readonly Process _process;
 
-    private ExternalProgram(Process process)
+    private ExternalProcess(Process process)
     {
         _process = process;
     }
 
     public int Pid => _process.Id;
 
-    public static async Task<ExternalProgram> StartAsync(string file, string arguments, string workingDirectory, int port)
+    public static async Task<ExternalProcess> StartAsync(string file, string arguments, string workingDirectory, int port)
     {
         var info = new ProcessStartInfo(file, arguments)
         {
@@ -30,7 +30,7 @@ internal sealed class ExternalProgram : IDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var started = new ExternalProgram(process);
+        var started = new ExternalProcess(process);
         var deadline = DateTime.UtcNow.AddSeconds(15);
         while (true)
         {
