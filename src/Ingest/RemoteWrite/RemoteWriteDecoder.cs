@@ -47,8 +47,8 @@ internal sealed class RemoteWriteDecoder
             }
             else
             {
-                // Field 3 is metric metadata (prometheus.MetricMetadata), which the TSDB does not store; a metadata
-                // consumer would parse it here from body.Slice(offset, length).
+                // Field 3 is metric metadata (prometheus.MetricMetadata), which the TSDB does not store;
+                // RemoteWriteMetadata reads it after the commit.
                 r.Skip(wt);
             }
         }
@@ -130,11 +130,7 @@ internal sealed class RemoteWriteDecoder
             switch (field)
             {
                 case 2:
-                    ProtoReader.Expect(wt, 2);
-                    int so = r.LengthDelimited(out int sl);
-                    ReadSample(message[..(so + sl)], so, out long t, out double v);
-                    appender.AppendFloat(series, t, v);
-                    counts.Samples++;
+                    AppendSample(message, ref r, wt, series, appender, ref counts);
                     break;
                 case 3:
                     ProtoReader.Expect(wt, 2);
@@ -206,11 +202,7 @@ internal sealed class RemoteWriteDecoder
             switch (field)
             {
                 case 2:
-                    ProtoReader.Expect(wt, 2);
-                    int so = r.LengthDelimited(out int sl);
-                    ReadSample(message[..(so + sl)], so, out long t, out double v);
-                    appender.AppendFloat(series, t, v);
-                    counts.Samples++;
+                    AppendSample(message, ref r, wt, series, appender, ref counts);
                     break;
                 case 3:
                     ProtoReader.Expect(wt, 2);
@@ -223,17 +215,25 @@ internal sealed class RemoteWriteDecoder
                 case 4:
                     ProtoReader.Expect(wt, 2);
                     int eo = r.LengthDelimited(out int el);
-
-                    // Field 5 (metadata: type, help_ref, unit_ref) falls to the default case and is skipped.
                     var e = V2.Exemplar.Parser.ParseFrom(message.Slice(eo, el));
                     appender.AppendExemplar(series, new Exemplar(ExemplarLabels(body, e.LabelsRefs, symbolCount), e.Value, e.Timestamp));
                     counts.Exemplars++;
                     break;
                 default:
+                    // Field 5 (metadata: type, help_ref, unit_ref) is read by RemoteWriteMetadata after the commit.
                     r.Skip(wt);
                     break;
             }
         }
+    }
+
+    private static void AppendSample(ReadOnlySpan<byte> message, ref ProtoReader r, int wireType, int series, ISeriesKeyAppender appender, ref WrittenCounts counts)
+    {
+        ProtoReader.Expect(wireType, 2);
+        int offset = r.LengthDelimited(out int length);
+        ReadSample(message[..(offset + length)], offset, out long t, out double v);
+        appender.AppendFloat(series, t, v);
+        counts.Samples++;
     }
 
     private static void ReadSample(ReadOnlySpan<byte> message, int offset, out long t, out double v)
