@@ -25,7 +25,6 @@ namespace TraceLink.Server.Tests;
 [Collection(SensorServeGroup.Name)]
 public sealed class SensorProxyTraceTests(ITestOutputHelper output) : IDisposable
 {
-    private const string Nginx = "/usr/sbin/nginx";
     private const string Python = "/usr/bin/python3";
     private const string Path = "/inventory/items.json";
     private readonly string _dir = Directory.CreateTempSubdirectory("tracelink-proxy-").FullName;
@@ -50,7 +49,7 @@ public sealed class SensorProxyTraceTests(ITestOutputHelper output) : IDisposabl
     public async Task Sdk_trace_holds_the_sensor_spans_of_every_hop_with_their_parents(bool nginxForwardsTraceparent, bool traceLinking)
     {
         var missing = SensorHost.Check()
-            ?? (!File.Exists(Nginx) ? "nginx is not installed (.ci/setup-packages)" : null)
+            ?? NginxReverseProxy.Missing()
             ?? (!File.Exists(Python) ? "python3 is not installed (.ci/setup-packages)" : null);
         if (missing is not null)
         {
@@ -62,7 +61,6 @@ public sealed class SensorProxyTraceTests(ITestOutputHelper output) : IDisposabl
         int nginxPort = ExternalProcess.FreePort();
         string www = Directory.CreateDirectory(System.IO.Path.Combine(_dir, "www", "inventory")).Parent!.FullName;
         await File.WriteAllTextAsync(System.IO.Path.Combine(www, "inventory", "items.json"), """{"items":["tea","cups"]}""");
-        await File.WriteAllTextAsync(System.IO.Path.Combine(_dir, "nginx.conf"), NginxConfig(nginxPort, pyPort, nginxForwardsTraceparent));
 
         string[] args = ["--sensor", "--port", Text(nginxPort), "--port", Text(pyPort), .. traceLinking ? Array.Empty<string>() : ["--no-trace-linking"]];
         await using var server = await ServerProcess.StartAsync(System.IO.Path.Combine(_dir, "db"), args);
@@ -70,7 +68,8 @@ public sealed class SensorProxyTraceTests(ITestOutputHelper output) : IDisposabl
         {
             await WaitUntilAsync(() => Task.FromResult(server.Output.Contains("eBPF sensor attached", StringComparison.Ordinal)), "the sensor did not attach");
             using var python = await ExternalProcess.StartAsync(Python, $"-m http.server {pyPort} --bind 127.0.0.1 --directory {www}", _dir, pyPort);
-            using var nginx = await ExternalProcess.StartAsync(Nginx, $"-p {_dir} -c {_dir}/nginx.conf", _dir, nginxPort);
+            // nginx passes traceparent on as any other request header unless told to clear it.
+            using var nginx = await NginxReverseProxy.StartAsync(_dir, nginxPort, pyPort, nginxForwardsTraceparent ? "" : "proxy_set_header traceparent \"\";");
 
             // Untraced requests on the same path before and after: their spans must stay out of the SDK trace.
             using (var plain = new HttpClient())
@@ -260,32 +259,6 @@ public sealed class SensorProxyTraceTests(ITestOutputHelper output) : IDisposabl
             await Task.Delay(200);
         }
     }
-
-    private string NginxConfig(int nginxPort, int pyPort, bool forwardTraceparent) => $$"""
-        daemon off;
-        master_process off;
-        worker_processes 1;
-        pid {{_dir}}/nginx.pid;
-        error_log {{_dir}}/error.log;
-        events { worker_connections 256; }
-        http {
-          access_log off;
-          client_body_temp_path {{_dir}}/body;
-          proxy_temp_path {{_dir}}/proxy;
-          fastcgi_temp_path {{_dir}}/fastcgi;
-          uwsgi_temp_path {{_dir}}/uwsgi;
-          scgi_temp_path {{_dir}}/scgi;
-          server {
-            listen 127.0.0.1:{{nginxPort}};
-            location / {
-              proxy_pass http://127.0.0.1:{{pyPort}};
-              proxy_set_header X-Request-ID $request_id;
-              {{(forwardTraceparent ? "# traceparent passes through as any request header" : "proxy_set_header traceparent \"\";")}}
-              add_header X-Request-ID $request_id always;
-            }
-          }
-        }
-        """;
 
     private sealed record Produced(string TraceId, Google.Protobuf.ByteString RootSpanId, string RequestId);
 }

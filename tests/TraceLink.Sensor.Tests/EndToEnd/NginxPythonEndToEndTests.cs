@@ -11,7 +11,6 @@ namespace TraceLink.Sensor.Tests.EndToEnd;
 [Collection(SensorEndToEnd.Name)]
 public sealed class NginxPythonEndToEndTests(ITestOutputHelper output) : IDisposable
 {
-    private const string Nginx = "/usr/sbin/nginx";
     private const string Python = "/usr/bin/python3";
     private readonly string _dir = Directory.CreateTempSubdirectory("tracelink-nginx-").FullName;
 
@@ -27,9 +26,8 @@ public sealed class NginxPythonEndToEndTests(ITestOutputHelper output) : IDispos
         int pyPort = ExternalProcess.FreePort();
         int nginxPort = ExternalProcess.FreePort();
         await File.WriteAllTextAsync(Path.Combine(_dir, "hello.txt"), "hello from python");
-        await File.WriteAllTextAsync(Path.Combine(_dir, "nginx.conf"), NginxConfig(nginxPort, pyPort));
         using var python = await ExternalProcess.StartAsync(Python, $"-m http.server {pyPort} --bind 127.0.0.1", _dir, pyPort);
-        using var nginx = await ExternalProcess.StartAsync(Nginx, $"-p {_dir} -c {_dir}/nginx.conf", _dir, nginxPort);
+        using var nginx = await NginxReverseProxy.StartAsync(_dir, nginxPort, pyPort);
         await using var sensor = await SensorRun.StartAsync(o =>
         {
             o.Ports.Add(nginxPort);
@@ -94,33 +92,5 @@ public sealed class NginxPythonEndToEndTests(ITestOutputHelper output) : IDispos
     }
 
     private static string? Missing() =>
-        !File.Exists(Nginx) ? "nginx is not installed (.ci/setup-packages)"
-        : !File.Exists(Python) ? "python3 is not installed (.ci/setup-packages)"
-        : null;
-
-    private string NginxConfig(int nginxPort, int pyPort) => $$"""
-        daemon off;
-        master_process off;
-        worker_processes 1;
-        pid {{_dir}}/nginx.pid;
-        error_log {{_dir}}/error.log;
-        events { worker_connections 256; }
-        http {
-          access_log off;
-          client_body_temp_path {{_dir}}/body;
-          proxy_temp_path {{_dir}}/proxy;
-          fastcgi_temp_path {{_dir}}/fastcgi;
-          uwsgi_temp_path {{_dir}}/uwsgi;
-          scgi_temp_path {{_dir}}/scgi;
-          upstream backend { server 127.0.0.1:{{pyPort}}; }
-          server {
-            listen 127.0.0.1:{{nginxPort}};
-            location / {
-              proxy_pass http://backend;
-              proxy_set_header X-Request-ID $request_id;
-              add_header X-Request-ID $request_id always;
-            }
-          }
-        }
-        """;
+        NginxReverseProxy.Missing() ?? (File.Exists(Python) ? null : "python3 is not installed (.ci/setup-packages)");
 }
