@@ -34,7 +34,7 @@ internal static class RemoteWriteLoad
         if (Array.IndexOf(args, "--help") >= 0)
         {
             Console.WriteLine("load-remote-write [--series 100000] [--scrapes 120] [--senders 4] [--batch 2000] [--histogram-permille 20]");
-            Console.WriteLine("                  [--block-series 10000] [--block-scrapes 480] [--prometheus /usr/bin/prometheus] [--no-prometheus]");
+            Console.WriteLine("                  [--block-series 10000] [--block-scrapes 480] [--warmup-series 20000] [--prometheus /usr/bin/prometheus] [--no-prometheus]");
             Console.WriteLine("phase 1 (ingest rate): --series x --scrapes; phase 2 (bytes/sample of a full 2 h block, 480 scrapes at 15 s): --block-series x --block-scrapes (0 skips it)");
             Console.WriteLine("data model: " + ScrapeData.Model);
             return 0;
@@ -45,6 +45,7 @@ internal static class RemoteWriteLoad
         int senders = IntArg(args, "--senders", 4);
         int batch = IntArg(args, "--batch", 2000);
         int blockSeries = IntArg(args, "--block-series", 10_000);
+        int warmup = IntArg(args, "--warmup-series", 20_000);
         int blockScrapes = IntArg(args, "--block-scrapes", 480);
         double histogramShare = IntArg(args, "--histogram-permille", 20) / 1000.0;
         string prometheus = StringArg(args, "--prometheus") ?? "/usr/bin/prometheus";
@@ -56,6 +57,15 @@ internal static class RemoteWriteLoad
 
         Console.WriteLine("data model: " + ScrapeData.Model);
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores");
+        if (warmup > 0)
+        {
+            // A server runs warm: JIT tiering and the first GCs happen in a throwaway store on other series, untimed.
+            // Prometheus (Go, compiled ahead of time) needs none.
+            var warm = ScrapeData.Create(warmup, 20, senders, batch, histogramShare, seed: 11, instancePrefix: "10.250.");
+            await RunTraceLinkAsync(warm, senders, compactHead: false);
+            Console.WriteLine($"TraceLink warmed up on a separate store: {warm.Samples:N0} samples of {warmup:N0} other series, untimed");
+        }
+
         await RunPhaseAsync("ingest", seriesCount, scrapes, senders, batch, histogramShare, withPrometheus ? prometheus : null);
         if (blockScrapes > 0 && blockSeries > 0)
         {
@@ -98,7 +108,7 @@ internal static class RemoteWriteLoad
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"[{name}] ingest {data.Samples:N0} samples in {r.Seconds:F2} s = {r.Rate:N0} samples/s ({data.FloatSamples / r.Seconds:N0} float samples/s), rejected requests {r.Failed}; on disk after compaction {r.Bytes:N0} B = {r.BytesPerSample:F3} bytes/sample: chunks {r.ChunkBytesPerSample(data.Samples):F3}, index {(double)(r.Bytes - r.ChunkBytes) / data.Samples:F3} (compaction {r.CompactSeconds:F1} s){(r.ExtraBytes > 0 ? string.Create(CultureInfo.InvariantCulture, $"; not counted: FASTER postings index {(double)r.ExtraBytes / data.Samples:F3} bytes/sample") : string.Empty)}"));
 
-    private static async Task<Result> RunTraceLinkAsync(ScrapeData data, int senders)
+    private static async Task<Result> RunTraceLinkAsync(ScrapeData data, int senders, bool compactHead = true)
     {
         var dir = Directory.CreateTempSubdirectory("tracelink-rw-load-").FullName;
         try
@@ -114,6 +124,11 @@ internal static class RemoteWriteLoad
             {
                 var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
                 var (seconds, failed) = await SendAsync(new Uri(address), data, senders);
+                if (!compactHead)
+                {
+                    return new Result(seconds, data.Samples / seconds, failed, 0, 0, 0, 0, 0);
+                }
+
                 var sw = Stopwatch.StartNew();
                 store.CompactHead();
                 double compact = sw.Elapsed.TotalSeconds;

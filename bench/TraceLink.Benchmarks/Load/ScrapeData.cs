@@ -48,7 +48,7 @@ internal sealed class ScrapeData
 
     public int SeriesPerTarget { get; }
 
-    public static ScrapeData Create(int seriesCount, int scrapes, int senders, int batch, double histogramShare, int seed)
+    public static ScrapeData Create(int seriesCount, int scrapes, int senders, int batch, double histogramShare, int seed, string instancePrefix = "10.1.")
     {
         var random = new Random(seed);
         var template = Template(histogramShare);
@@ -65,7 +65,7 @@ internal sealed class ScrapeData
             // Series i belongs to target i % targets so every shard and request mixes targets, as Prometheus' do.
             int target = i % targets;
             var def = template[(i / targets) % template.Count];
-            string instance = "10.1." + (target / 250).ToString(CultureInfo.InvariantCulture) + "." + (target % 250).ToString(CultureInfo.InvariantCulture) + ":" + def.Port;
+            string instance = instancePrefix + (target / 250).ToString(CultureInfo.InvariantCulture) + "." + (target % 250).ToString(CultureInfo.InvariantCulture) + ":" + def.Port;
             var labels = new List<Label>(def.Labels.Length + 3)
             {
                 new() { Name = "__name__", Value = def.Name },
@@ -265,11 +265,13 @@ internal sealed class ScrapeData
             list.Add(new SeriesDef("app_feature_info", App, Kind.ConstGauge, [("feature", "f" + Str(i)), ("version", "1." + Str(i) + ".0")]));
         }
 
-        // Native histograms: one per handler and method, as many as the requested share of the target's series.
+        // Native histograms: one per handler and method, as many as the requested share of the target's series, spread
+        // evenly through the template so a run that uses only part of it still has its share.
         int histogramSeries = (int)Math.Round(list.Count * histogramShare / (1 - histogramShare));
+        int every = histogramSeries == 0 ? 0 : (list.Count + histogramSeries) / histogramSeries;
         for (int i = 0; i < histogramSeries; i++)
         {
-            list.Add(new SeriesDef("http_request_duration_seconds", App, Kind.Histogram, [("handler", "/api/v1/h" + Str(i / 2)), ("method", i % 2 == 0 ? "GET" : "POST")]));
+            list.Insert(Math.Min(list.Count, (i * every) + (every / 2)), new SeriesDef("http_request_duration_seconds", App, Kind.Histogram, [("handler", "/api/v1/h" + Str(i / 2)), ("method", i % 2 == 0 ? "GET" : "POST")]));
         }
 
         return list;
