@@ -575,7 +575,7 @@ internal sealed class RemoteWriteDecoder
 
         for (int i = 0; i < labels.Length; i++)
         {
-            labels[i] = new Label(SymbolName(body, refs[2 * i], symbolCount), Symbol(body, refs[(2 * i) + 1], symbolCount));
+            labels[i] = new Label(Name(SymbolBytes(body, refs[2 * i], symbolCount)), Encoding.UTF8.GetString(SymbolBytes(body, refs[(2 * i) + 1], symbolCount)));
         }
 
         return new Exemplar(labels, value, timestamp);
@@ -604,23 +604,14 @@ internal sealed class RemoteWriteDecoder
         return _lastName;
     }
 
-    private string SymbolName(ReadOnlySpan<byte> body, uint symbol, int symbolCount)
+    /// <summary>The bytes of a 2.0 symbol; a ref outside the table rejects the request.</summary>
+    private ReadOnlySpan<byte> SymbolBytes(ReadOnlySpan<byte> body, uint symbol, int symbolCount)
     {
         if (symbol >= (uint)symbolCount)
         {
             throw new RemoteWriteRejection(StatusCodes.Status400BadRequest, string.Create(CultureInfo.InvariantCulture, $"labels_refs index {symbol} outside the symbols table ({symbolCount} entries)"));
         }
 
-        return Name(body.Slice(_symbols[symbol * 2], _symbols[(symbol * 2) + 1]));
-    }
-
-    private string Symbol(ReadOnlySpan<byte> body, uint symbol, int symbolCount)
-    {
-        if (symbol >= (uint)symbolCount)
-        {
-            throw new RemoteWriteRejection(StatusCodes.Status400BadRequest, string.Create(CultureInfo.InvariantCulture, $"labels_refs index {symbol} outside the symbols table ({symbolCount} entries)"));
-        }
-
-        return Encoding.UTF8.GetString(body.Slice(_symbols[symbol * 2], _symbols[(symbol * 2) + 1]));
+        return body.Slice(_symbols[symbol * 2], _symbols[(symbol * 2) + 1]);
     }
 }
