@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 
 using Microsoft.Win32.SafeHandles;
 
@@ -192,25 +193,26 @@ internal sealed class Block : IDisposable
 
     public void Dispose() => _chunks.Dispose();
 
+    /// <summary>Every label string of the block once, most used first so the common ones get one-byte refs.</summary>
     private static Dictionary<string, int> SymbolTable(IReadOnlyList<(Label[] Labels, List<ChunkData> Chunks, SampleValueType LastType, ulong LastBits)> series)
     {
-        var set = new HashSet<string>(StringComparer.Ordinal);
+        var uses = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var s in series)
         {
             foreach (var l in s.Labels)
             {
-                set.Add(l.Name);
-                set.Add(l.Value);
+                CollectionsMarshal.GetValueRefOrAddDefault(uses, l.Name, out _)++;
+                CollectionsMarshal.GetValueRefOrAddDefault(uses, l.Value, out _)++;
             }
         }
 
-        var sorted = new string[set.Count];
-        set.CopyTo(sorted);
-        Array.Sort(sorted, StringComparer.Ordinal);
-        var refs = new Dictionary<string, int>(sorted.Length, StringComparer.Ordinal);
-        for (int i = 0; i < sorted.Length; i++)
+        var ordered = new KeyValuePair<string, int>[uses.Count];
+        ((ICollection<KeyValuePair<string, int>>)uses).CopyTo(ordered, 0);
+        Array.Sort(ordered, static (a, b) => a.Value != b.Value ? b.Value.CompareTo(a.Value) : string.CompareOrdinal(a.Key, b.Key));
+        var refs = new Dictionary<string, int>(ordered.Length, StringComparer.Ordinal);
+        for (int i = 0; i < ordered.Length; i++)
         {
-            refs.Add(sorted[i], i);
+            refs.Add(ordered[i].Key, i);
         }
 
         return refs;
