@@ -23,21 +23,61 @@ namespace TraceLink.Benchmarks.Load;
 /// in-process TraceLink remote-write receiver and to the Debian Prometheus (<c>/usr/bin/prometheus</c>) with several
 /// concurrent senders; prints samples/s, then compacts the head (TraceLink: <see cref="TsdbStore.CompactHead"/>;
 /// Prometheus: an admin snapshot with the head, which writes the head as a block) and prints bytes per sample on
-/// disk, with the ratios. Stops by itself and removes its temp directories and child process.
+/// disk, with the ratios. Two phases: the ingest rate on <c>--series</c> × <c>--scrapes</c>, then bytes per sample
+/// of a full 2 h block (480 scrapes at 15 s) on fewer series, since per-series index bytes spread over 120 samples
+/// overstate what a real block costs. Stops by itself and removes its temp directories and child process.
 /// </summary>
 internal static class RemoteWriteLoad
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        if (Array.IndexOf(args, "--help") >= 0)
+        {
+            Console.WriteLine("load-remote-write [--series 100000] [--scrapes 120] [--senders 4] [--batch 2000] [--histogram-permille 20]");
+            Console.WriteLine("                  [--block-series 10000] [--block-scrapes 480] [--warmup-series 20000] [--prometheus /usr/bin/prometheus] [--no-prometheus]");
+            Console.WriteLine("phase 1 (ingest rate): --series x --scrapes; phase 2 (bytes/sample of a full 2 h block, 480 scrapes at 15 s): --block-series x --block-scrapes (0 skips it)");
+            Console.WriteLine("data model: " + ScrapeData.Model);
+            return 0;
+        }
+
         int seriesCount = IntArg(args, "--series", 100_000);
         int scrapes = IntArg(args, "--scrapes", 120);
         int senders = IntArg(args, "--senders", 4);
         int batch = IntArg(args, "--batch", 2000);
+        int blockSeries = IntArg(args, "--block-series", 10_000);
+        int warmup = IntArg(args, "--warmup-series", 20_000);
+        int blockScrapes = IntArg(args, "--block-scrapes", 480);
         double histogramShare = IntArg(args, "--histogram-permille", 20) / 1000.0;
         string prometheus = StringArg(args, "--prometheus") ?? "/usr/bin/prometheus";
-        bool withPrometheus = Array.IndexOf(args, "--no-prometheus") < 0;
+        bool withPrometheus = Array.IndexOf(args, "--no-prometheus") < 0 && File.Exists(prometheus);
+        if (!withPrometheus)
+        {
+            Console.WriteLine($"Prometheus comparison skipped: {prometheus} not found or --no-prometheus");
+        }
 
-        Console.WriteLine($"generating {seriesCount:N0} series x {scrapes} scrapes (15 s), {histogramShare:P1} native histograms, {senders} senders, {batch} samples/request ...");
+        Console.WriteLine("data model: " + ScrapeData.Model);
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores");
+        if (warmup > 0)
+        {
+            // A server runs warm: JIT tiering and the first GCs happen in a throwaway store on other series, untimed.
+            // Prometheus (Go, compiled ahead of time) needs none.
+            var warm = ScrapeData.Create(warmup, 20, senders, batch, histogramShare, seed: 11, instancePrefix: "10.250.");
+            await RunTraceLinkAsync(warm, senders, compactHead: false);
+            Console.WriteLine($"TraceLink warmed up on a separate store: {warm.Samples:N0} samples of {warmup:N0} other series, untimed");
+        }
+
+        await RunPhaseAsync("ingest", seriesCount, scrapes, senders, batch, histogramShare, withPrometheus ? prometheus : null);
+        if (blockScrapes > 0 && blockSeries > 0)
+        {
+            await RunPhaseAsync("2h block", blockSeries, blockScrapes, senders, batch, histogramShare, withPrometheus ? prometheus : null);
+        }
+
+        return 0;
+    }
+
+    private static async Task RunPhaseAsync(string phase, int seriesCount, int scrapes, int senders, int batch, double histogramShare, string? prometheus)
+    {
+        Console.WriteLine($"== {phase}: generating {seriesCount:N0} series x {scrapes} scrapes (15 s), {histogramShare:P1} native histograms, {senders} senders, {batch} samples/request ...");
         var data = ScrapeData.Create(seriesCount, scrapes, senders, batch, histogramShare, seed: 7);
         int requests = 0;
         long wireBytes = 0;
@@ -50,32 +90,25 @@ internal static class RemoteWriteLoad
             }
         }
 
-        Console.WriteLine($"data: {data.FloatSamples:N0} float + {data.HistogramSamples:N0} histogram samples in {requests:N0} requests ({wireBytes / (1 << 20):N0} MiB snappy); machine: {Environment.ProcessorCount} cores");
-
+        Console.WriteLine($"data: {data.FloatSamples:N0} float + {data.HistogramSamples:N0} histogram samples in {requests:N0} requests ({wireBytes / (1 << 20):N0} MiB snappy), {data.SeriesPerTarget} series per target");
         var tl = await RunTraceLinkAsync(data, senders);
         Print("TraceLink", data, tl);
-        if (!withPrometheus)
+        if (prometheus is null)
         {
-            return 0;
-        }
-
-        if (!File.Exists(prometheus))
-        {
-            Console.WriteLine($"Prometheus comparison skipped: {prometheus} not found");
-            return 0;
+            return;
         }
 
         var prom = await RunPrometheusAsync(prometheus, data, senders);
         Print("Prometheus", data, prom);
-        Console.WriteLine($"ratio TraceLink/Prometheus: ingest samples/s {tl.Rate / prom.Rate:F2}x, bytes/sample {tl.BytesPerSample / prom.BytesPerSample:F2}x, chunk bytes/sample {(double)tl.ChunkBytes / prom.ChunkBytes:F2}x (lower is better)");
-        return 0;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"[{phase}] ratio TraceLink/Prometheus: ingest samples/s {tl.Rate / prom.Rate:F2}x, bytes/sample {tl.BytesPerSample / prom.BytesPerSample:F2}x, chunk bytes/sample {(double)tl.ChunkBytes / prom.ChunkBytes:F2}x, index bytes/sample {(double)(tl.Bytes - tl.ChunkBytes) / (prom.Bytes - prom.ChunkBytes):F2}x (lower is better)"));
     }
 
     private static void Print(string name, ScrapeData data, Result r) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"[{name}] ingest {data.Samples:N0} samples in {r.Seconds:F2} s = {r.Rate:N0} samples/s ({data.FloatSamples / r.Seconds:N0} float samples/s), rejected requests {r.Failed}; on disk after compaction {r.Bytes:N0} B = {r.BytesPerSample:F3} bytes/sample, of which chunks {r.ChunkBytesPerSample(data.Samples):F3} bytes/sample (compaction {r.CompactSeconds:F1} s)"));
+            $"[{name}] ingest {data.Samples:N0} samples in {r.Seconds:F2} s = {r.Rate:N0} samples/s ({data.FloatSamples / r.Seconds:N0} float samples/s), rejected requests {r.Failed}; on disk after compaction {r.Bytes:N0} B = {r.BytesPerSample:F3} bytes/sample: chunks {r.ChunkBytesPerSample(data.Samples):F3}, index {(double)(r.Bytes - r.ChunkBytes) / data.Samples:F3} (compaction {r.CompactSeconds:F1} s){(r.ExtraBytes > 0 ? string.Create(CultureInfo.InvariantCulture, $"; not counted: FASTER postings index {(double)r.ExtraBytes / data.Samples:F3} bytes/sample") : string.Empty)}"));
 
-    private static async Task<Result> RunTraceLinkAsync(ScrapeData data, int senders)
+    private static async Task<Result> RunTraceLinkAsync(ScrapeData data, int senders, bool compactHead = true)
     {
         var dir = Directory.CreateTempSubdirectory("tracelink-rw-load-").FullName;
         try
@@ -91,12 +124,18 @@ internal static class RemoteWriteLoad
             {
                 var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
                 var (seconds, failed) = await SendAsync(new Uri(address), data, senders);
+                if (!compactHead)
+                {
+                    return new Result(seconds, data.Samples / seconds, failed, 0, 0, 0, 0, 0);
+                }
+
                 var sw = Stopwatch.StartNew();
                 store.CompactHead();
                 double compact = sw.Elapsed.TotalSeconds;
                 long bytes = store.BlockBytes;
                 long chunkBytes = SizeOf(Path.Combine(dir, "tsdb", "blocks"), static f => Path.GetFileName(f) == "chunks");
-                return new Result(seconds, data.Samples / seconds, failed, bytes, (double)bytes / data.Samples, chunkBytes, compact);
+                long postings = SizeOf(Path.Combine(dir, "tsdb", "index"), static _ => true);
+                return new Result(seconds, data.Samples / seconds, failed, bytes, (double)bytes / data.Samples, chunkBytes, compact, postings);
             }
             finally
             {
@@ -168,7 +207,7 @@ internal static class RemoteWriteLoad
             string snapshot = Path.Combine(dir, "data", "snapshots", name);
             long bytes = SizeOf(snapshot, static _ => true);
             long chunkBytes = SizeOf(snapshot, static f => Path.GetFileName(Path.GetDirectoryName(f)) == "chunks");
-            return new Result(seconds, data.Samples / seconds, failed, bytes, (double)bytes / data.Samples, chunkBytes, compact);
+            return new Result(seconds, data.Samples / seconds, failed, bytes, (double)bytes / data.Samples, chunkBytes, compact, 0);
         }
         finally
         {
@@ -263,7 +302,7 @@ internal static class RemoteWriteLoad
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
-    private readonly record struct Result(double Seconds, double Rate, int Failed, long Bytes, double BytesPerSample, long ChunkBytes, double CompactSeconds)
+    private readonly record struct Result(double Seconds, double Rate, int Failed, long Bytes, double BytesPerSample, long ChunkBytes, double CompactSeconds, long ExtraBytes)
     {
         public double ChunkBytesPerSample(long samples) => (double)ChunkBytes / samples;
     }

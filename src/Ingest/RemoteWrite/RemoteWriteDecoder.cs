@@ -5,8 +5,6 @@ using Microsoft.AspNetCore.Http;
 
 using TraceLink.Storage.Tsdb;
 
-using V1 = Prometheus;
-using V2 = Io.Prometheus.Write.V2;
 
 namespace TraceLink.Ingest.RemoteWrite;
 
@@ -29,11 +27,19 @@ internal sealed class RemoteWriteDecoder
     // Remote-write 2.0 symbols table: offset, length per symbol.
     private int[] _symbols = new int[512];
 
+    // The last uncommon exemplar label name and its bytes, reused while it repeats.
+    private string? _lastName;
+    private byte[] _lastNameBytes = [];
+
     /// <summary>The pooled appender that goes with this decoder; null after a failed request.</summary>
     public ISeriesKeyAppender? Appender { get; set; }
 
+    /// <summary>Metadata entries of the last decoded body, in wire order.</summary>
+    public List<MetadataEntry> Metadata { get; } = [];
+
     public WrittenCounts DecodeV1(ReadOnlySpan<byte> body, ISeriesKeyAppender appender)
     {
+        Metadata.Clear();
         var counts = default(WrittenCounts);
         var r = new ProtoReader(body);
         while (!r.End)
@@ -45,10 +51,15 @@ internal sealed class RemoteWriteDecoder
                 int off = r.LengthDelimited(out int len);
                 TimeSeriesV1(body, off, len, appender, ref counts);
             }
+            else if (field == 3)
+            {
+                // Metric metadata is not the TSDB's: the ranges go to RemoteWriteMetadata after the commit.
+                ProtoReader.Expect(wt, 2);
+                int off = r.LengthDelimited(out int len);
+                MetadataV1(body[..(off + len)], off);
+            }
             else
             {
-                // Field 3 is metric metadata (prometheus.MetricMetadata), which the TSDB does not store;
-                // RemoteWriteMetadata reads it after the commit.
                 r.Skip(wt);
             }
         }
@@ -59,6 +70,7 @@ internal sealed class RemoteWriteDecoder
     public WrittenCounts DecodeV2(ReadOnlySpan<byte> body, ISeriesKeyAppender appender)
     {
         // Symbols come first on the wire in practice, but nothing requires it: collect them in a pass of their own.
+        Metadata.Clear();
         int symbolCount = 0;
         var r = new ProtoReader(body);
         while (!r.End)
@@ -135,22 +147,13 @@ internal sealed class RemoteWriteDecoder
                 case 3:
                     ProtoReader.Expect(wt, 2);
                     int eo = r.LengthDelimited(out int el);
-                    var e = V1.Exemplar.Parser.ParseFrom(message.Slice(eo, el));
-                    var labels = new Label[e.Labels.Count];
-                    for (int i = 0; i < labels.Length; i++)
-                    {
-                        labels[i] = new Label(e.Labels[i].Name, e.Labels[i].Value);
-                    }
-
-                    appender.AppendExemplar(series, new Exemplar(labels, e.Value, e.Timestamp));
+                    appender.AppendExemplar(series, ExemplarV1(message, eo, el));
                     counts.Exemplars++;
                     break;
                 case 4:
                     ProtoReader.Expect(wt, 2);
                     int ho = r.LengthDelimited(out int hl);
-                    var h = V1.Histogram.Parser.ParseFrom(message.Slice(ho, hl));
-                    HistogramConversion.Append(appender, series, h.Timestamp, h.CountCase == V1.Histogram.CountOneofCase.CountFloat, h.CountInt, h.CountFloat, h.ZeroCountInt, h.ZeroCountFloat, h.Sum, h.Schema, h.ZeroThreshold,
-                        (CounterResetHint)(int)h.ResetHint, HistogramConversion.Spans(h.PositiveSpans), HistogramConversion.Spans(h.NegativeSpans), h.PositiveDeltas, h.NegativeDeltas, h.PositiveCounts, h.NegativeCounts, h.CustomValues);
+                    WireHistogram.Append(message, ho, hl, appender, series);
                     counts.Histograms++;
                     break;
                 default:
@@ -207,22 +210,84 @@ internal sealed class RemoteWriteDecoder
                 case 3:
                     ProtoReader.Expect(wt, 2);
                     int ho = r.LengthDelimited(out int hl);
-                    var h = V2.Histogram.Parser.ParseFrom(message.Slice(ho, hl));
-                    HistogramConversion.Append(appender, series, h.Timestamp, h.CountCase == V2.Histogram.CountOneofCase.CountFloat, h.CountInt, h.CountFloat, h.ZeroCountInt, h.ZeroCountFloat, h.Sum, h.Schema, h.ZeroThreshold,
-                        (CounterResetHint)(int)h.ResetHint, HistogramConversion.Spans(h.PositiveSpans), HistogramConversion.Spans(h.NegativeSpans), h.PositiveDeltas, h.NegativeDeltas, h.PositiveCounts, h.NegativeCounts, h.CustomValues);
+                    WireHistogram.Append(message, ho, hl, appender, series);
                     counts.Histograms++;
                     break;
                 case 4:
                     ProtoReader.Expect(wt, 2);
                     int eo = r.LengthDelimited(out int el);
-                    var e = V2.Exemplar.Parser.ParseFrom(message.Slice(eo, el));
-                    appender.AppendExemplar(series, new Exemplar(ExemplarLabels(body, e.LabelsRefs, symbolCount), e.Value, e.Timestamp));
+                    appender.AppendExemplar(series, ExemplarV2(body, message, eo, el, symbolCount));
                     counts.Exemplars++;
                     break;
+                case 5:
+                    ProtoReader.Expect(wt, 2);
+                    int mo = r.LengthDelimited(out int ml);
+                    MetadataV2(body, message[..(mo + ml)], mo, refCount / 2, symbolCount);
+                    break;
                 default:
-                    // Field 5 (metadata: type, help_ref, unit_ref) is read by RemoteWriteMetadata after the commit.
                     r.Skip(wt);
                     break;
+            }
+        }
+    }
+
+    private void MetadataV1(ReadOnlySpan<byte> message, int offset)
+    {
+        int type = 0, nameOffset = 0, nameLength = 0, helpOffset = 0, helpLength = 0, unitOffset = 0, unitLength = 0;
+        var r = new ProtoReader(message, offset);
+        while (!r.End)
+        {
+            int field = r.Tag(out int wt);
+            switch (field)
+            {
+                case 1 when wt == 0: type = (int)Math.Min(r.Varint(), int.MaxValue); break;
+                case 2 when wt == 2: nameOffset = r.LengthDelimited(out nameLength); break;
+                case 4 when wt == 2: helpOffset = r.LengthDelimited(out helpLength); break;
+                case 5 when wt == 2: unitOffset = r.LengthDelimited(out unitLength); break;
+                default: r.Skip(wt); break;
+            }
+        }
+
+        if (nameLength > 0)
+        {
+            Metadata.Add(new MetadataEntry(type, nameOffset, nameLength, helpOffset, helpLength, unitOffset, unitLength));
+        }
+    }
+
+    /// <summary>A 2.0 series' metadata (type, help_ref, unit_ref) under the series' <c>__name__</c>, its refs resolved through the symbols.</summary>
+    private void MetadataV2(ReadOnlySpan<byte> body, ReadOnlySpan<byte> message, int offset, int labelCount, int symbolCount)
+    {
+        ulong type = 0, helpRef = 0, unitRef = 0;
+        var r = new ProtoReader(message, offset);
+        while (!r.End)
+        {
+            int field = r.Tag(out int wt);
+            switch (field)
+            {
+                case 1 when wt == 0: type = r.Varint(); break;
+                case 3 when wt == 0: helpRef = r.Varint(); break;
+                case 4 when wt == 0: unitRef = r.Varint(); break;
+                default: r.Skip(wt); break;
+            }
+        }
+
+        // An all-default message means the sender had no metadata; a ref outside the table is ignored, not rejected,
+        // since the samples themselves are fine.
+        if ((type == 0 && helpRef == 0 && unitRef == 0) || helpRef >= (ulong)symbolCount || unitRef >= (ulong)symbolCount)
+        {
+            return;
+        }
+
+        for (int i = 0; i < labelCount; i++)
+        {
+            int b = i * 4;
+            if (body.Slice(_labels[b], _labels[b + 1]).SequenceEqual(MetricNameLabel) && _labels[b + 3] > 0)
+            {
+                int t = (int)Math.Min(type, int.MaxValue);
+                int nameLength = RemoteWriteMetadata.FamilyNameLength(body.Slice(_labels[b + 2], _labels[b + 3]), t);
+                int h = (int)helpRef, u = (int)unitRef;
+                Metadata.Add(new MetadataEntry(t, _labels[b + 2], nameLength, h == 0 ? 0 : _symbols[h * 2], h == 0 ? 0 : _symbols[(h * 2) + 1], u == 0 ? 0 : _symbols[u * 2], u == 0 ? 0 : _symbols[(u * 2) + 1]));
+                return;
             }
         }
     }
@@ -377,29 +442,176 @@ internal sealed class RemoteWriteDecoder
         return name.Length > 0;
     }
 
-    private Label[] ExemplarLabels(ReadOnlySpan<byte> body, Google.Protobuf.Collections.RepeatedField<uint> refs, int symbolCount)
+    /// <summary>A 1.0 exemplar read in place: one label array and its strings, no generated message.</summary>
+    private Exemplar ExemplarV1(ReadOnlySpan<byte> message, int offset, int length)
     {
-        if (refs.Count % 2 != 0)
+        var m = message[..(offset + length)];
+        int labelCount = 0;
+        var r = new ProtoReader(m, offset);
+        while (!r.End)
+        {
+            if (r.Tag(out int wt) == 1)
+            {
+                labelCount++;
+            }
+
+            r.Skip(wt);
+        }
+
+        var labels = labelCount == 0 ? [] : new Label[labelCount];
+        double value = 0;
+        long timestamp = 0;
+        int at = 0;
+        r = new ProtoReader(m, offset);
+        while (!r.End)
+        {
+            int field = r.Tag(out int wt);
+            switch (field)
+            {
+                case 1:
+                    ProtoReader.Expect(wt, 2);
+                    int lo = r.LengthDelimited(out int ll);
+                    labels[at++] = LabelV1(m[..(lo + ll)], lo);
+                    break;
+                case 2: ProtoReader.Expect(wt, 1); value = r.Double(); break;
+                case 3: ProtoReader.Expect(wt, 0); timestamp = (long)r.Varint(); break;
+                default: r.Skip(wt); break;
+            }
+        }
+
+        return new Exemplar(labels, value, timestamp);
+    }
+
+    private Label LabelV1(ReadOnlySpan<byte> message, int offset)
+    {
+        string name = string.Empty, value = string.Empty;
+        var r = new ProtoReader(message, offset);
+        while (!r.End)
+        {
+            int field = r.Tag(out int wt);
+            if (field is 1 or 2 && wt == 2)
+            {
+                int o = r.LengthDelimited(out int l);
+                if (field == 1)
+                {
+                    name = Name(message.Slice(o, l));
+                }
+                else
+                {
+                    value = Encoding.UTF8.GetString(message.Slice(o, l));
+                }
+            }
+            else
+            {
+                r.Skip(wt);
+            }
+        }
+
+        return new Label(name, value);
+    }
+
+    /// <summary>A 2.0 exemplar read in place; its label refs index the request's symbols table.</summary>
+    private Exemplar ExemplarV2(ReadOnlySpan<byte> body, ReadOnlySpan<byte> message, int offset, int length, int symbolCount)
+    {
+        var m = message[..(offset + length)];
+        int refCount = 0;
+        var r = new ProtoReader(m, offset);
+        while (!r.End)
+        {
+            int field = r.Tag(out int wt);
+            if (field == 1 && wt == 0)
+            {
+                r.Varint();
+                refCount++;
+            }
+            else if (field == 1 && wt == 2)
+            {
+                int o = r.LengthDelimited(out int l);
+                foreach (byte b in m.Slice(o, l))
+                {
+                    refCount += b < 0x80 ? 1 : 0;
+                }
+            }
+            else
+            {
+                r.Skip(wt);
+            }
+        }
+
+        if (refCount % 2 != 0)
         {
             throw new RemoteWriteRejection(StatusCodes.Status400BadRequest, "labels_refs has an odd length");
         }
 
-        var labels = new Label[refs.Count / 2];
-        for (int i = 0; i < labels.Length; i++)
+        var labels = refCount == 0 ? [] : new Label[refCount / 2];
+        var refs = refCount <= 64 ? stackalloc uint[refCount] : new uint[refCount];
+        int at = 0;
+        double value = 0;
+        long timestamp = 0;
+        r = new ProtoReader(m, offset);
+        while (!r.End)
         {
-            labels[i] = new Label(Symbol(body, refs[2 * i], symbolCount), Symbol(body, refs[(2 * i) + 1], symbolCount));
+            int field = r.Tag(out int wt);
+            switch (field)
+            {
+                case 1 when wt == 0:
+                    refs[at++] = (uint)r.Varint();
+                    break;
+                case 1:
+                    ProtoReader.Expect(wt, 2);
+                    int o = r.LengthDelimited(out int l);
+                    var packed = new ProtoReader(m[..(o + l)], o);
+                    while (!packed.End)
+                    {
+                        refs[at++] = (uint)packed.Varint();
+                    }
+
+                    break;
+                case 2: ProtoReader.Expect(wt, 1); value = r.Double(); break;
+                case 3: ProtoReader.Expect(wt, 0); timestamp = (long)r.Varint(); break;
+                default: r.Skip(wt); break;
+            }
         }
 
-        return labels;
+        for (int i = 0; i < labels.Length; i++)
+        {
+            labels[i] = new Label(Name(SymbolBytes(body, refs[2 * i], symbolCount)), Encoding.UTF8.GetString(SymbolBytes(body, refs[(2 * i) + 1], symbolCount)));
+        }
+
+        return new Exemplar(labels, value, timestamp);
     }
 
-    private string Symbol(ReadOnlySpan<byte> body, uint symbol, int symbolCount)
+    /// <summary>An exemplar label name: the common ones (trace_id, span_id) reuse one string instead of a new one each time.</summary>
+    private string Name(ReadOnlySpan<byte> utf8)
+    {
+        if (_lastName is not null && _lastNameBytes.AsSpan().SequenceEqual(utf8))
+        {
+            return _lastName;
+        }
+
+        if (utf8.SequenceEqual("trace_id"u8))
+        {
+            return "trace_id";
+        }
+
+        if (utf8.SequenceEqual("span_id"u8))
+        {
+            return "span_id";
+        }
+
+        _lastName = Encoding.UTF8.GetString(utf8);
+        _lastNameBytes = utf8.ToArray();
+        return _lastName;
+    }
+
+    /// <summary>The bytes of a 2.0 symbol; a ref outside the table rejects the request.</summary>
+    private ReadOnlySpan<byte> SymbolBytes(ReadOnlySpan<byte> body, uint symbol, int symbolCount)
     {
         if (symbol >= (uint)symbolCount)
         {
             throw new RemoteWriteRejection(StatusCodes.Status400BadRequest, string.Create(CultureInfo.InvariantCulture, $"labels_refs index {symbol} outside the symbols table ({symbolCount} entries)"));
         }
 
-        return Encoding.UTF8.GetString(body.Slice(_symbols[symbol * 2], _symbols[(symbol * 2) + 1]));
+        return body.Slice(_symbols[symbol * 2], _symbols[(symbol * 2) + 1]);
     }
 }

@@ -59,7 +59,7 @@ internal sealed partial class RemoteWriteHandler(ISeriesStore store, RemoteWrite
                 : decoder.DecodeV1(decoded.AsSpan(0, decodedLength), appender);
             await appender.CommitAsync(context.RequestAborted).ConfigureAwait(false);
             committed = true;
-            RemoteWriteMetadata.Record(metadata, decoded.AsSpan(0, decodedLength), v2);
+            RemoteWriteMetadata.Record(metadata, decoded.AsSpan(0, decodedLength), decoder.Metadata);
             if (v2)
             {
                 SetWrittenHeaders(response, counts);

@@ -63,6 +63,91 @@ public sealed class RemoteWriteDecoderTests : IDisposable
     }
 
     [Fact]
+    public async Task Histograms_read_from_the_wire_keep_every_field_of_both_kinds()
+    {
+        var v1 = new V1.WriteRequest();
+        var ints = SeriesV1(["__name__", "ints", "job", "a"]);
+        ints.Histograms.Add(new V1.Histogram
+        {
+            Timestamp = T0,
+            Schema = 2,
+            CountInt = 14,
+            ZeroCountInt = 2,
+            Sum = -3.5,
+            ZeroThreshold = 0.001,
+            ResetHint = V1.Histogram.Types.ResetHint.Gauge,
+            PositiveSpans = { new V1.BucketSpan { Offset = -2, Length = 2 }, new V1.BucketSpan { Offset = 3, Length = 1 } },
+            PositiveDeltas = { 3, -1, 2 },
+            NegativeSpans = { new V1.BucketSpan { Offset = 1, Length = 1 } },
+            NegativeDeltas = { 3 },
+        });
+        v1.Timeseries.Add(ints);
+        await DecodeAndCommitAsync(v1.ToByteArray(), v2: false);
+
+        var v2 = new V2.Request { Symbols = { "", "__name__", "floats" } };
+        var ts = new V2.TimeSeries { LabelsRefs = { 1, 2 } };
+        ts.Histograms.Add(new V2.Histogram
+        {
+            Timestamp = T0,
+            Schema = -1,
+            CountFloat = 7.5,
+            ZeroCountFloat = 0.5,
+            Sum = 10,
+            ZeroThreshold = 1e-128,
+            PositiveSpans = { new V2.BucketSpan { Offset = 0, Length = 2 } },
+            PositiveCounts = { 4, 2.5 },
+            NegativeSpans = { new V2.BucketSpan { Offset = -1, Length = 1 } },
+            NegativeCounts = { 0.5 },
+        });
+        v2.Timeseries.Add(ts);
+        var counts = await DecodeAndCommitAsync(v2.ToByteArray(), v2: true);
+        Assert.Equal(1, counts.Histograms);
+
+        var it = Assert.Single(_store.Select(long.MinValue, long.MaxValue, [new LabelMatcher(MatchType.Equal, "__name__", "ints")])).Iterator();
+        Assert.Equal(SampleValueType.Histogram, it.Next());
+        var h = it.AtHistogram();
+        Assert.Equal((T0, 2, 14UL, 2UL, -3.5, 0.001, CounterResetHint.Gauge), (it.AtTimestamp, h.Schema, h.Count, h.ZeroCount, h.Sum, h.ZeroThreshold, h.CounterResetHint));
+        Assert.Equal([new BucketSpan(-2, 2), new BucketSpan(3, 1)], h.PositiveSpans);
+        Assert.Equal([3L, -1, 2], h.PositiveBuckets);
+        Assert.Equal([new BucketSpan(1, 1)], h.NegativeSpans);
+        Assert.Equal([3L], h.NegativeBuckets);
+
+        it = Assert.Single(_store.Select(long.MinValue, long.MaxValue, [new LabelMatcher(MatchType.Equal, "__name__", "floats")])).Iterator();
+        Assert.Equal(SampleValueType.FloatHistogram, it.Next());
+        var f = it.AtFloatHistogram();
+        Assert.Equal((-1, 7.5, 0.5, 10.0), (f.Schema, f.Count, f.ZeroCount, f.Sum));
+        Assert.Equal([new BucketSpan(0, 2)], f.PositiveSpans);
+        Assert.Equal([4, 2.5], f.PositiveBuckets);
+        Assert.Equal([new BucketSpan(-1, 1)], f.NegativeSpans);
+        Assert.Equal([0.5], f.NegativeBuckets);
+    }
+
+    [Fact]
+    public void Metadata_ranges_come_from_the_same_pass_with_v2_family_names_unsuffixed()
+    {
+        var decoder = new RemoteWriteDecoder();
+        var app = (ISeriesKeyAppender)_store.Appender();
+        var v1 = new V1.WriteRequest { Timeseries = { SeriesV1(["__name__", "up", "job", "a"], (T0, 1)) } };
+        v1.Metadata.Add(new V1.MetricMetadata { MetricFamilyName = "up", Type = V1.MetricMetadata.Types.MetricType.Gauge, Help = "is up", Unit = "" });
+        byte[] body = v1.ToByteArray();
+        decoder.DecodeV1(body, app);
+        var e = Assert.Single(decoder.Metadata);
+        Assert.Equal((2, "up", "is up"), (e.Type, Text(body, e.NameOffset, e.NameLength), Text(body, e.HelpOffset, e.HelpLength)));
+
+        var v2 = new V2.Request { Symbols = { "", "__name__", "rpc_seconds_bucket", "le", "1", "Latency.", "seconds" } };
+        v2.Timeseries.Add(new V2.TimeSeries
+        {
+            LabelsRefs = { 1, 2, 3, 4 },
+            Samples = { new V2.Sample { Timestamp = T0, Value = 3 } },
+            Metadata = new V2.Metadata { Type = V2.Metadata.Types.MetricType.Histogram, HelpRef = 5, UnitRef = 6 },
+        });
+        body = v2.ToByteArray();
+        decoder.DecodeV2(body, app);
+        e = Assert.Single(decoder.Metadata);
+        Assert.Equal((3, "rpc_seconds", "Latency.", "seconds"), (e.Type, Text(body, e.NameOffset, e.NameLength), Text(body, e.HelpOffset, e.HelpLength), Text(body, e.UnitOffset, e.UnitLength)));
+    }
+
+    [Fact]
     public async Task A_known_series_sent_again_by_key_gets_the_new_samples_and_no_new_series()
     {
         await DecodeAndCommitAsync(new V1.WriteRequest { Timeseries = { SeriesV1(["__name__", "up", "job", "a"], (T0, 1)) } }.ToByteArray(), v2: false);
@@ -149,4 +234,6 @@ public sealed class RemoteWriteDecoderTests : IDisposable
 
         return ts;
     }
+
+    private static string Text(byte[] body, int offset, int length) => System.Text.Encoding.UTF8.GetString(body, offset, length);
 }

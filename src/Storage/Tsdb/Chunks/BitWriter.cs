@@ -18,6 +18,13 @@ internal sealed class BitWriter
 
     public byte[] ToArray() => Bytes.ToArray();
 
+    /// <summary>Empties the stream and keeps its buffer, so a reused writer does not grow again.</summary>
+    public void Reset()
+    {
+        _buffer.AsSpan(0, ByteLength).Clear();
+        _bitLength = 0;
+    }
+
     /// <summary>Overwrites the big-endian u16 at <paramref name="offset"/> (chunk sample count).</summary>
     public void SetUInt16(int offset, ushort value) => BinaryPrimitives.WriteUInt16BigEndian(_buffer.AsSpan(offset), value);
 

@@ -134,19 +134,34 @@ internal static class BucketLayout
         return result;
     }
 
-    /// <summary>Whether any bucket of <paramref name="next"/> is below the same bucket of <paramref name="prev"/> (a vanished populated bucket counts).</summary>
-    public static bool BucketsDecreased(int[] prevIdx, double[] prevAbs, int[] nextIdx, double[] nextAbs)
+    /// <summary>
+    /// Whether any delta-encoded bucket of the next histogram is below the same bucket of the previous one (a vanished
+    /// populated bucket counts); walks both span layouts in place, so the head's reset check allocates nothing.
+    /// </summary>
+    public static bool BucketsDecreased(BucketSpan[] prevSpans, long[] prevDeltas, BucketSpan[] nextSpans, long[] nextDeltas)
     {
-        int j = 0;
-        for (int i = 0; i < prevIdx.Length; i++)
+        var prev = new IndexCursor(prevSpans);
+        var next = new IndexCursor(nextSpans);
+        long prevAbs = 0, nextAbs = 0;
+        int nextPos = -1, nextIdx = 0;
+        bool nextLeft = true;
+        for (int i = 0; i < prevDeltas.Length && prev.Next(out int prevIdx); i++)
         {
-            while (j < nextIdx.Length && nextIdx[j] < prevIdx[i])
+            prevAbs += prevDeltas[i];
+            while (nextLeft && (nextPos < 0 || nextIdx < prevIdx))
             {
-                j++;
+                if (nextPos + 1 < nextDeltas.Length && next.Next(out nextIdx))
+                {
+                    nextAbs += nextDeltas[++nextPos];
+                }
+                else
+                {
+                    nextLeft = false;
+                }
             }
 
-            double next = j < nextIdx.Length && nextIdx[j] == prevIdx[i] ? nextAbs[j] : 0;
-            if (next < prevAbs[i])
+            long value = nextLeft && nextIdx == prevIdx ? nextAbs : 0;
+            if (value < prevAbs)
             {
                 return true;
             }
@@ -155,14 +170,61 @@ internal static class BucketLayout
         return false;
     }
 
-    public static double[] ToDouble(long[] abs)
+    /// <summary>The same check on absolute (float histogram) bucket counts.</summary>
+    public static bool BucketsDecreased(BucketSpan[] prevSpans, double[] prevCounts, BucketSpan[] nextSpans, double[] nextCounts)
     {
-        var r = new double[abs.Length];
-        for (int i = 0; i < abs.Length; i++)
+        var prev = new IndexCursor(prevSpans);
+        var next = new IndexCursor(nextSpans);
+        int nextPos = -1, nextIdx = 0;
+        bool nextLeft = true;
+        for (int i = 0; i < prevCounts.Length && prev.Next(out int prevIdx); i++)
         {
-            r[i] = abs[i];
+            while (nextLeft && (nextPos < 0 || nextIdx < prevIdx))
+            {
+                if (nextPos + 1 < nextCounts.Length && next.Next(out nextIdx))
+                {
+                    nextPos++;
+                }
+                else
+                {
+                    nextLeft = false;
+                }
+            }
+
+            double value = nextLeft && nextIdx == prevIdx ? nextCounts[nextPos] : 0;
+            if (value < prevCounts[i])
+            {
+                return true;
+            }
         }
 
-        return r;
+        return false;
+    }
+
+    /// <summary>Walks the absolute bucket indexes of a span layout.</summary>
+    private struct IndexCursor(BucketSpan[] spans)
+    {
+        private int _span = -1;
+        private uint _left;
+        private int _index;
+
+        public bool Next(out int index)
+        {
+            while (_left == 0)
+            {
+                if (++_span >= spans.Length)
+                {
+                    index = 0;
+                    return false;
+                }
+
+                _index += spans[_span].Offset;
+                _left = spans[_span].Length;
+            }
+
+            index = _index++;
+            _left--;
+            return true;
+        }
     }
 }

@@ -10,6 +10,10 @@ internal sealed class ChunkBuilder
     public const int MaxSamplesPerChunk = 120;
 
     private XorAppender? _xor;
+
+    // The closed XOR chunk's appender, reset and reused for the next one: a long-lived series then allocates only
+    // the exact-size copy of each closed chunk.
+    private XorAppender? _spareXor;
     private List<(long T, Histogram H)>? _ints;
     private List<(long T, FloatHistogram H)>? _floats;
     private byte _flag;
@@ -31,7 +35,13 @@ internal sealed class ChunkBuilder
             CloseOpen();
         }
 
-        _xor ??= new XorAppender();
+        if (_xor is null)
+        {
+            _xor = _spareXor ?? new XorAppender();
+            _spareXor = null;
+            _xor.Reset();
+        }
+
         _xor.Append(t, v);
     }
 
@@ -45,9 +55,10 @@ internal sealed class ChunkBuilder
         if (_ints is { Count: > 0 })
         {
             var prev = _ints[^1].H;
-            bool reset = IsReset(prev.CounterResetHint == CounterResetHint.Gauge, h.CounterResetHint, prev.Count, h.Count, prev.ZeroCount, h.ZeroCount, prev.Sum, h.Sum,
-                prev.PositiveSpans, BucketLayout.ToDouble(BucketLayout.Absolute(prev.PositiveBuckets)), h.PositiveSpans, BucketLayout.ToDouble(BucketLayout.Absolute(h.PositiveBuckets)),
-                prev.NegativeSpans, BucketLayout.ToDouble(BucketLayout.Absolute(prev.NegativeBuckets)), h.NegativeSpans, BucketLayout.ToDouble(BucketLayout.Absolute(h.NegativeBuckets)));
+            bool reset = IsReset(prev.CounterResetHint == CounterResetHint.Gauge, h.CounterResetHint, prev.Count, h.Count, prev.ZeroCount, h.ZeroCount, prev.Sum, h.Sum)
+                || (MayBeReset(prev.CounterResetHint, h.CounterResetHint, prev.Sum, h.Sum)
+                    && (BucketLayout.BucketsDecreased(prev.PositiveSpans, prev.PositiveBuckets, h.PositiveSpans, h.PositiveBuckets)
+                        || BucketLayout.BucketsDecreased(prev.NegativeSpans, prev.NegativeBuckets, h.NegativeSpans, h.NegativeBuckets)));
             bool layoutChange = prev.Schema != h.Schema || BitConverter.DoubleToUInt64Bits(prev.ZeroThreshold) != BitConverter.DoubleToUInt64Bits(h.ZeroThreshold)
                 || !prev.CustomValues.AsSpan().SequenceEqual(h.CustomValues);
             bool staleRestart = BucketLayout.IsStaleNaN(prev.Sum) && !BucketLayout.IsStaleNaN(h.Sum);
@@ -76,8 +87,10 @@ internal sealed class ChunkBuilder
         if (_floats is { Count: > 0 })
         {
             var prev = _floats[^1].H;
-            bool reset = IsReset(prev.CounterResetHint == CounterResetHint.Gauge, h.CounterResetHint, prev.Count, h.Count, prev.ZeroCount, h.ZeroCount, prev.Sum, h.Sum,
-                prev.PositiveSpans, prev.PositiveBuckets, h.PositiveSpans, h.PositiveBuckets, prev.NegativeSpans, prev.NegativeBuckets, h.NegativeSpans, h.NegativeBuckets);
+            bool reset = IsReset(prev.CounterResetHint == CounterResetHint.Gauge, h.CounterResetHint, prev.Count, h.Count, prev.ZeroCount, h.ZeroCount, prev.Sum, h.Sum)
+                || (MayBeReset(prev.CounterResetHint, h.CounterResetHint, prev.Sum, h.Sum)
+                    && (BucketLayout.BucketsDecreased(prev.PositiveSpans, prev.PositiveBuckets, h.PositiveSpans, h.PositiveBuckets)
+                        || BucketLayout.BucketsDecreased(prev.NegativeSpans, prev.NegativeBuckets, h.NegativeSpans, h.NegativeBuckets)));
             bool layoutChange = prev.Schema != h.Schema || BitConverter.DoubleToUInt64Bits(prev.ZeroThreshold) != BitConverter.DoubleToUInt64Bits(h.ZeroThreshold)
                 || !prev.CustomValues.AsSpan().SequenceEqual(h.CustomValues);
             bool staleRestart = BucketLayout.IsStaleNaN(prev.Sum) && !BucketLayout.IsStaleNaN(h.Sum);
@@ -131,6 +144,7 @@ internal sealed class ChunkBuilder
             };
         }
 
+        _spareXor ??= _xor;
         _xor = null;
         _ints = null;
         _floats = null;
@@ -139,6 +153,7 @@ internal sealed class ChunkBuilder
     public void Clear()
     {
         Closed.Clear();
+        _spareXor ??= _xor;
         _xor = null;
         _ints = null;
         _floats = null;
@@ -175,10 +190,8 @@ internal sealed class ChunkBuilder
         return unknown || _lastClosedType == SampleValueType.None ? HistogramChunkFlags.Unknown : HistogramChunkFlags.NotCounterReset;
     }
 
-    private static bool IsReset(
-        bool prevGauge, CounterResetHint hint, double prevCount, double count, double prevZero, double zero, double prevSum, double sum,
-        BucketSpan[] prevPos, double[] prevPosAbs, BucketSpan[] pos, double[] posAbs,
-        BucketSpan[] prevNeg, double[] prevNegAbs, BucketSpan[] neg, double[] negAbs)
+    /// <summary>The reset decision from hints, counts and sums; <see cref="MayBeReset"/> says whether buckets still need comparing.</summary>
+    private static bool IsReset(bool prevGauge, CounterResetHint hint, double prevCount, double count, double prevZero, double zero, double prevSum, double sum)
     {
         if (hint == CounterResetHint.Gauge || prevGauge)
         {
@@ -195,8 +208,10 @@ internal sealed class ChunkBuilder
             return false;
         }
 
-        return count < prevCount || zero < prevZero
-            || BucketLayout.BucketsDecreased(BucketLayout.Indexes(prevPos), prevPosAbs, BucketLayout.Indexes(pos), posAbs)
-            || BucketLayout.BucketsDecreased(BucketLayout.Indexes(prevNeg), prevNegAbs, BucketLayout.Indexes(neg), negAbs);
+        return count < prevCount || zero < prevZero;
     }
+
+    private static bool MayBeReset(CounterResetHint prevHint, CounterResetHint hint, double prevSum, double sum) =>
+        hint is not (CounterResetHint.Gauge or CounterResetHint.CounterReset) && prevHint != CounterResetHint.Gauge
+        && !BucketLayout.IsStaleNaN(sum) && !BucketLayout.IsStaleNaN(prevSum);
 }

@@ -12,6 +12,19 @@ internal sealed class XorAppender
 
     public XorAppender() => _writer.WriteBits(0, 16);
 
+    /// <summary>Starts a new chunk in the same buffer (the head reuses one appender per series).</summary>
+    public void Reset()
+    {
+        _writer.Reset();
+        _writer.WriteBits(0, 16);
+        Count = 0;
+        _t = 0;
+        _tDelta = 0;
+        _v = 0;
+        _leading = 0xFF;
+        _trailing = 0;
+    }
+
     public int Count { get; private set; }
 
     public long MinTime { get; private set; }
