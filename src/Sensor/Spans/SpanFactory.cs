@@ -17,12 +17,16 @@ internal sealed class SpanFactory
 {
     private const string Redacted = "[REDACTED]";
     private const int MaxResources = 4096;
+    private const int MaxHeaderKeys = 1024;
+    private const int FixedAttributes = 24;
     private readonly SensorOptions _options;
     private readonly HashSet<string> _capture;
     private readonly HashSet<string> _redact;
     private readonly string[] _requestIdHeaders;
     private readonly Dictionary<uint, Resource> _resources = [];
     private readonly Func<uint, string?> _processName;
+    private readonly Dictionary<string, string> _requestHeaderKeys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _responseHeaderKeys = new(StringComparer.Ordinal);
 
     public SpanFactory(SensorOptions options, Func<uint, string?>? processName = null)
     {
@@ -45,7 +49,7 @@ internal sealed class SpanFactory
         {
             Name = request.Method + " " + path,
             Kind = exchange.IsClient ? Span.Types.SpanKind.Client : Span.Types.SpanKind.Server,
-            SpanId = ByteString.CopyFrom(NewSpanId()),
+            SpanId = UnsafeByteOperations.UnsafeWrap(NewSpanId()), // a fresh array no one else holds
             TraceId = ByteString.Empty,
             StartTimeUnixNano = Math.Min(request.StartTs, response.StartTs),
             EndTimeUnixNano = Math.Max(response.EndTs, request.EndTs),
@@ -68,6 +72,7 @@ internal sealed class SpanFactory
         }
 
         var a = span.Attributes;
+        a.Capacity = FixedAttributes + Math.Min(request.Headers.Count + response.Headers.Count, 2 * _options.MaxHeaderAttributes); // no regrowth
         Add(a, "http.request.method", request.Method);
         Add(a, "url.path", path);
         if (query is not null)
@@ -78,7 +83,12 @@ internal sealed class SpanFactory
         Add(a, "url.scheme", connection.IsTls ? "https" : "http");
         Add(a, "http.response.status_code", response.StatusCode);
         Add(a, "network.protocol.name", "http");
-        Add(a, "network.protocol.version", "1." + request.MinorVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Add(a, "network.protocol.version", request.MinorVersion switch
+        {
+            0 => "1.0",
+            1 => "1.1",
+            _ => "1." + request.MinorVersion.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
         Add(a, "network.transport", "tcp");
         Add(a, SpanAttributeNames.LocalAddress, connection.LocalAddress.ToString());
         Add(a, SpanAttributeNames.LocalPort, connection.LocalPort);
@@ -101,8 +111,8 @@ internal sealed class SpanFactory
             Add(a, SpanAttributeNames.XRequestIdResp, responseId);
         }
 
-        AddHeaders(a, "http.request.header.", request);
-        AddHeaders(a, "http.response.header.", response);
+        AddHeaders(a, "http.request.header.", _requestHeaderKeys, request);
+        AddHeaders(a, "http.response.header.", _responseHeaderKeys, response);
         AddBody(a, "http.request.body", request);
         AddBody(a, "http.response.body", response);
         return span;
@@ -146,7 +156,7 @@ internal sealed class SpanFactory
         return null;
     }
 
-    private void AddHeaders(Google.Protobuf.Collections.RepeatedField<KeyValue> attributes, string prefix, HttpMessage message)
+    private void AddHeaders(Google.Protobuf.Collections.RepeatedField<KeyValue> attributes, string prefix, Dictionary<string, string> keys, HttpMessage message)
     {
         int added = 0;
         foreach (var (name, value) in message.Headers)
@@ -161,7 +171,7 @@ internal sealed class SpanFactory
                 continue;
             }
 
-            Add(attributes, prefix + name, _redact.Contains(name) ? Redacted : Bound(value, 1024));
+            Add(attributes, HeaderKey(prefix, keys, name), _redact.Contains(name) ? Redacted : Bound(value, 1024));
             added++;
         }
     }
@@ -185,6 +195,23 @@ internal sealed class SpanFactory
             ? new AnyValue { StringValue = Encoding.UTF8.GetString(bytes) }
             : new AnyValue { BytesValue = ByteString.CopyFrom(bytes) };
         attributes.Add(new KeyValue { Key = key, Value = value });
+    }
+
+    /// <summary>The attribute key of a header, built once per header name (names repeat on every message).</summary>
+    private static string HeaderKey(string prefix, Dictionary<string, string> keys, string name)
+    {
+        if (keys.TryGetValue(name, out string? key))
+        {
+            return key;
+        }
+
+        key = prefix + name;
+        if (keys.Count < MaxHeaderKeys)
+        {
+            keys[name] = key;
+        }
+
+        return key;
     }
 
     private static void SplitTarget(string target, out string path, out string? query)
