@@ -112,6 +112,9 @@ struct pending {               /* per-thread state between enter and exit */
     __u32 seq;                 /* write_seq / copied_seq at entry */
     __u32 pad;
     __u64 extra;               /* SSL_*_ex: size_t *written/readbytes */
+    __u16 family, lport, rport; /* 5-tuple from fd_cache at entry (data calls), has_tuple set */
+    __u16 has_tuple;
+    __u8  laddr[16], raddr[16];
 };
 
 struct {
@@ -231,21 +234,17 @@ static __always_inline bool task_wanted(struct config *c, __u32 tgid)
 /* the struct file an fd of the current task points to, or 0 */
 static __always_inline struct file *file_of_fd(__u32 fd)
 {
-    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-    struct files_struct *files = 0;
-    struct fdtable *fdt = 0;
-    struct file **fdarr = 0;
-    struct file *f = 0;
-    unsigned int max = 0;
-
-    KREAD(files, task->files);
+    /* task, files and fdtable are walked with direct loads through the BTF task pointer (no helper
+     * call each); the fd array's slot is read with probe_read: the verifier does not index it */
+    struct task_struct *task = bpf_get_current_task_btf();
+    struct files_struct *files = task->files;
     if (!files) return 0;
-    KREAD(fdt, files->fdt);
+    struct fdtable *fdt = files->fdt;
     if (!fdt) return 0;
-    KREAD(max, fdt->max_fds);
-    if (fd >= max) return 0;
-    KREAD(fdarr, fdt->fd);
+    if (fd >= fdt->max_fds) return 0;
+    struct file **fdarr = fdt->fd;
     if (!fdarr) return 0;
+    struct file *f = 0;
     bpf_probe_read_kernel(&f, sizeof(f), &fdarr[fd]);
     return f;
 }
@@ -452,6 +451,7 @@ static __always_inline int on_enter(struct tp_enter *ctx, __u8 buf_kind, __u8 di
     if (direction == DIR_INGRESS && (flags & MSG_PEEK)) return 0; /* the bytes will be read again */
     __u32 fd = (__u32)ctx->args[0];
     struct sock *sk = 0;
+    const struct fd_info *tuple = 0;
     if (source == SC_CONNECT || source == SC_ACCEPT4) {
         sk = tcp_sock_of_fd(fd);                 /* ports change in the call: no cache */
         if (!sk || !port_wanted(c, sk)) return 0;
@@ -459,9 +459,18 @@ static __always_inline int on_enter(struct tp_enter *ctx, __u8 buf_kind, __u8 di
         const struct fd_info *info = lookup_fd(c, id >> 32, fd);
         if (!info || !info->sk) return 0;
         sk = (struct sock *)info->sk;
+        tuple = info;
     }
 
     struct pending p = {};
+    if (tuple) {
+        p.family = tuple->family;
+        p.lport = tuple->lport;
+        p.rport = tuple->rport;
+        p.has_tuple = 1;
+        __builtin_memcpy(p.laddr, tuple->laddr, sizeof(p.laddr));
+        __builtin_memcpy(p.raddr, tuple->raddr, sizeof(p.raddr));
+    }
     p.ts = bpf_ktime_get_ns();
     p.sk = (__u64)sk;
     p.fd = fd;
@@ -540,10 +549,15 @@ static __always_inline int on_exit(struct tp_exit *ctx)
     e->ret = (__s64)bytes;
     e->direction = p.direction;
     e->source = p.source;
-    struct fd_key k = { .tgid = id >> 32, .fd = p.fd };
-    const struct fd_info *info = bpf_map_lookup_elem(&fd_cache, &k);
-    if (info && info->sk == p.sk) copy_tuple(e, info);
-    else fill_tuple(e, sk);
+    if (p.has_tuple) {
+        e->family = p.family;
+        e->lport = p.lport;
+        e->rport = p.rport;
+        __builtin_memcpy(e->laddr, p.laddr, sizeof(e->laddr));
+        __builtin_memcpy(e->raddr, p.raddr, sizeof(e->raddr));
+    } else {
+        fill_tuple(e, sk);
+    }
     e->seq = p.seq;
 
     __u64 cap = c->capture_bytes;
