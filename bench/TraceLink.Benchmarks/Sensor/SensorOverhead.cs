@@ -10,13 +10,14 @@ using TraceLink.Sensor;
 namespace TraceLink.Benchmarks.Sensor;
 
 /// <summary>
-/// Console harness (<c>sudo dotnet run -c Release --project bench/TraceLink.Benchmarks -- sensor-overhead [seconds] [connections] [rounds]</c>):
+/// Console harness (<c>sudo dotnet run -c Release --project bench/TraceLink.Benchmarks -- sensor-overhead [seconds] [connections] [rounds] [offered%...]</c>):
 /// loopback keep-alive load (a child process, so both its client sockets and nginx are traced) against nginx,
 /// alternating runs without (A) and with (B) the eBPF sensor attached in this process (A/B/A/B... in one
 /// invocation, to share the machine's noise), then prints throughput, latency, the change between A and B, the
 /// CPU of the sensor's ring-buffer thread and of its whole process per 10k events/s, and nginx's CPU per request
 /// (the BPF programs run in the traced processes' context, so their cost shows there). With
-/// <c>kernel.bpf_stats_enabled=1</c> it also prints the kernel time of each BPF program per request.
+/// <c>kernel.bpf_stats_enabled=1</c> it also prints the kernel time of each BPF program per request. Each
+/// further argument repeats the A/B rounds at a fixed offered load, in percent of the saturated A rate.
 /// Prints numbers only; asserts nothing.
 /// </summary>
 internal static class SensorOverhead
@@ -30,6 +31,13 @@ internal static class SensorOverhead
         double seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 5;
         int connections = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 16;
         int rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2;
+        // further arguments: offered loads in percent of the saturated no-sensor rate, measured A/B after the saturated runs
+        var offeredPercents = new List<double>();
+        foreach (string arg in args.Skip(3))
+        {
+            offeredPercents.Add(double.Parse(arg, CultureInfo.InvariantCulture));
+        }
+
         if (SensorHost.Check() is { } reason || (reason = File.Exists(Nginx) ? null : "nginx is not installed") is not null)
         {
             Console.Error.WriteLine("sensor-overhead: " + reason);
@@ -52,11 +60,28 @@ internal static class SensorOverhead
             var with = new List<Run>();
             for (int round = 1; round <= rounds; round++)
             {
-                without.Add(Print("A no sensor", await MeasureAsync(nginx.Id, port, connections, duration, sensor: false)));
-                with.Add(Print("B sensor   ", await MeasureAsync(nginx.Id, port, connections, duration, sensor: true)));
+                without.Add(Print("A no sensor", await MeasureAsync(nginx.Id, port, connections, duration, sensor: false, 0)));
+                with.Add(Print("B sensor   ", await MeasureAsync(nginx.Id, port, connections, duration, sensor: true, 0)));
             }
 
             Summarise(without, with);
+            double saturated = Mean(without, r => r.Load.RequestsPerSecond);
+            foreach (double percent in offeredPercents)
+            {
+                double rate = saturated * percent / 100;
+                Console.WriteLine();
+                Console.WriteLine($"offered load {percent:F0}% of the no-sensor saturation rate = {rate:N0} req/s");
+                var offeredWithout = new List<Run>();
+                var offeredWith = new List<Run>();
+                for (int round = 1; round <= rounds; round++)
+                {
+                    offeredWithout.Add(Print("A no sensor", await MeasureAsync(nginx.Id, port, connections, duration, sensor: false, rate)));
+                    offeredWith.Add(Print("B sensor   ", await MeasureAsync(nginx.Id, port, connections, duration, sensor: true, rate)));
+                }
+
+                Summarise(offeredWithout, offeredWith);
+            }
+
             return 0;
         }
         finally
@@ -67,13 +92,13 @@ internal static class SensorOverhead
         }
     }
 
-    private static async Task<Run> MeasureAsync(int nginxPid, int port, int connections, TimeSpan duration, bool sensor)
+    private static async Task<Run> MeasureAsync(int nginxPid, int port, int connections, TimeSpan duration, bool sensor, double rate)
     {
         if (!sensor)
         {
             double nginxCpu0 = ProcessCpuSeconds($"/proc/{nginxPid}/stat");
             var idle0 = ProcessSample.Take();
-            var result = await RunLoadAsync(port, connections, duration);
+            var result = await RunLoadAsync(port, connections, duration, rate);
             return new Run(result, ProcessCpuSeconds($"/proc/{nginxPid}/stat") - nginxCpu0, 0, 0, 0, 0)
             {
                 Process = ProcessSample.Take() - idle0,
@@ -105,7 +130,7 @@ internal static class SensorOverhead
         var process0 = ProcessSample.Take();
         double readerCpu0 = ProcessCpuSeconds(readerStat);
         double nginxCpu = ProcessCpuSeconds($"/proc/{nginxPid}/stat");
-        var load = await RunLoadAsync(port, connections, duration);
+        var load = await RunLoadAsync(port, connections, duration, rate);
         nginxCpu = ProcessCpuSeconds($"/proc/{nginxPid}/stat") - nginxCpu;
         double readerCpu = ProcessCpuSeconds(readerStat) - readerCpu0;
         var process = ProcessSample.Take() - process0;
@@ -135,7 +160,7 @@ internal static class SensorOverhead
     /// stall the load generator (as they would not stall an application), and the generator's own sockets are traced
     /// like any other client's (the sensor never traces its own process).
     /// </summary>
-    private static async Task<LoadResult> RunLoadAsync(int port, int connections, TimeSpan duration)
+    private static async Task<LoadResult> RunLoadAsync(int port, int connections, TimeSpan duration, double rate = 0)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!)
         {
@@ -148,7 +173,7 @@ internal static class SensorOverhead
         }
 
         foreach (string arg in (string[])["sensor-load", port.ToString(CultureInfo.InvariantCulture), connections.ToString(CultureInfo.InvariantCulture),
-            duration.TotalSeconds.ToString(CultureInfo.InvariantCulture)])
+            duration.TotalSeconds.ToString(CultureInfo.InvariantCulture), rate.ToString(CultureInfo.InvariantCulture)])
         {
             start.ArgumentList.Add(arg);
         }
@@ -175,8 +200,9 @@ internal static class SensorOverhead
         int port = int.Parse(args[0], CultureInfo.InvariantCulture);
         int connections = int.Parse(args[1], CultureInfo.InvariantCulture);
         var duration = TimeSpan.FromSeconds(double.Parse(args[2], CultureInfo.InvariantCulture));
-        await KeepAliveLoad.RunAsync(port, "/hello.txt", connections, TimeSpan.FromMilliseconds(300));
-        var result = await KeepAliveLoad.RunAsync(port, "/hello.txt", connections, duration);
+        double rate = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 0;
+        await KeepAliveLoad.RunAsync(port, "/hello.txt", connections, TimeSpan.FromMilliseconds(300), rate);
+        var result = await KeepAliveLoad.RunAsync(port, "/hello.txt", connections, duration, rate);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{result.Requests} {result.Elapsed.Ticks} {result.P50Us} {result.P99Us}"));
         return 0;
     }
@@ -227,7 +253,7 @@ internal static class SensorOverhead
         double processCore = Mean(with, r => r.Process.CpuSeconds / r.Load.Elapsed.TotalSeconds);
         double idleCore = Mean(without, r => r.Process.CpuSeconds / r.Load.Elapsed.TotalSeconds);
         Console.WriteLine();
-        Console.WriteLine($"throughput: A {rpsA:N0} req/s, B {rpsB:N0} req/s => loss {100 * (rpsA - rpsB) / rpsA:F1}%");
+        Console.WriteLine($"throughput: A {rpsA:N0} req/s, B {rpsB:N0} req/s => loss {100 * (rpsA - rpsB) / rpsA:F1}% (B/A {rpsB / rpsA:F3})");
         Console.WriteLine($"latency:    p50 A {p50A:F0} us, B {p50B:F0} us ({100 * (p50B - p50A) / p50A:+0.0;-0.0}%); p99 A {p99A:F0} us, B {p99B:F0} us ({100 * (p99B - p99A) / p99A:+0.0;-0.0}%)");
         Console.WriteLine($"nginx CPU:  A {nginxA:F1} us/req, B {nginxB:F1} us/req (+{nginxB - nginxA:F1} us/req in-kernel capture)");
         Console.WriteLine($"sensor:     {eventsPerSecond:N0} events/s, reader thread {100 * readerCore:F1}% of a core => {100 * readerCore / (eventsPerSecond / 10_000):F1}% of a core per 10k events/s");

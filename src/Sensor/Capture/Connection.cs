@@ -26,8 +26,8 @@ internal sealed class Connection
             RemoteAddress = ToAddress(header.Family, new ReadOnlySpan<byte>(remote, 16));
         }
 
-        Egress = new HttpStreamParser(limits, new Sink(this, isClientSide: true));
-        Ingress = new HttpStreamParser(limits, new Sink(this, isClientSide: false));
+        Egress = new HttpStreamParser(limits, new Sink(this, isClientSide: true), tracker.MessagePool);
+        Ingress = new HttpStreamParser(limits, new Sink(this, isClientSide: false), tracker.MessagePool);
     }
 
     public ConnectionKey Key { get; }

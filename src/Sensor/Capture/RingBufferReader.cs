@@ -44,9 +44,9 @@ internal sealed unsafe partial class RingBufferReader : IDisposable
         _options = options;
         _output = output;
         _logger = logger;
-        _batch = new SpanBatch(new SpanFactory(options));
         var limits = new Http.HttpParserLimits(options.MaxHeaderBytes, options.MaxBodyBytes, Math.Max(options.MaxHeaderAttributes, 64));
         _tracker = new ConnectionTracker(limits, OnExchange, MonotonicToUnixNs());
+        _batch = new SpanBatch(new SpanFactory(options), _tracker.MessagePool);
         _thread = new Thread(Run) { IsBackground = true, Name = "tracelink-sensor-ringbuf" };
     }
 

@@ -2,6 +2,7 @@ using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Trace.V1;
 
 using TraceLink.Sensor.Capture;
+using TraceLink.Sensor.Http;
 
 namespace TraceLink.Sensor.Spans;
 
@@ -16,10 +17,14 @@ internal sealed class SpanBatch
     private readonly SpanFactory _factory;
     private readonly Dictionary<uint, ScopeSpans> _byPid = [];
     private readonly List<HttpExchange> _exchanges = [];
+    private readonly HttpMessagePool? _messages;
 
-    public SpanBatch(SpanFactory factory)
+    /// <param name="factory">Builds the spans.</param>
+    /// <param name="messages">Where the exchanges' messages go back once their span is built (the parsers' pool), if anywhere.</param>
+    public SpanBatch(SpanFactory factory, HttpMessagePool? messages = null)
     {
         _factory = factory;
+        _messages = messages;
     }
 
     public int Count => _exchanges.Count;
@@ -48,6 +53,12 @@ internal sealed class SpanBatch
             }
 
             scope.Spans.Add(_factory.Build(exchange));
+            if (_messages is not null)
+            {
+                // the span holds copies or shared strings, never the messages themselves
+                _messages.Return(exchange.Request);
+                _messages.Return(exchange.Response);
+            }
         }
 
         _exchanges.Clear();
