@@ -201,7 +201,7 @@ struct fd_info {
 };
 struct {
     __uint(type, BPF_MAP_TYPE_LRU_HASH);
-    __uint(max_entries, 65536);
+    __uint(max_entries, 16384);       /* ~1.5 MiB preallocated; an evicted fd is just classified again */
     __type(key, struct fd_key);
     __type(value, struct fd_info);
 } fd_cache SEC(".maps");
