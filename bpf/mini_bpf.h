@@ -60,6 +60,10 @@ static void *(*bpf_ringbuf_reserve)(void *ringbuf, __u64 size, __u64 flags) = (v
 static void (*bpf_ringbuf_submit)(void *data, __u64 flags) = (void *)132;
 static __u64 (*bpf_ringbuf_query)(void *ringbuf, __u64 flags) = (void *)134;
 
+/* returns a BTF-typed pointer: fields reached through it are read with plain (fault-checked) loads */
+struct task_struct;
+static struct task_struct *(*bpf_get_current_task_btf)(void) = (void *)158;
+
 /* keeps clang from folding a bound check the verifier needs to see */
 #define BARRIER_VAR(v) asm volatile("" : "+r"(v))
 

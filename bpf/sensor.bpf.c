@@ -112,6 +112,9 @@ struct pending {               /* per-thread state between enter and exit */
     __u32 seq;                 /* write_seq / copied_seq at entry */
     __u32 pad;
     __u64 extra;               /* SSL_*_ex: size_t *written/readbytes */
+    __u16 family, lport, rport; /* 5-tuple from fd_cache at entry (data calls), has_tuple set */
+    __u16 has_tuple;
+    __u8  laddr[16], raddr[16];
 };
 
 struct {
@@ -186,6 +189,23 @@ struct {
     __type(value, __u8);
 } filter_ports SEC(".maps");
 
+/* What an fd of a process was found to be, so that the next syscall on it skips the socket walk,
+ * the port filter and the 5-tuple reads. Validated on every use by the struct file the fd points
+ * to now (an fd replaced without close, by dup2 or close_range, points elsewhere); dropped at close. */
+struct fd_key  { __u32 tgid; __u32 fd; };
+struct fd_info {
+    __u64 file;                /* struct file * at classification */
+    __u64 sk;                  /* struct sock *, 0 when not a traced TCP socket */
+    __u16 family, lport, rport, pad;
+    __u8  laddr[16], raddr[16];
+};
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 16384);       /* ~1.5 MiB preallocated; an evicted fd is just classified again */
+    __type(key, struct fd_key);
+    __type(value, struct fd_info);
+} fd_cache SEC(".maps");
+
 static __always_inline struct config *get_config(void)
 {
     __u32 zero = 0;
@@ -211,31 +231,34 @@ static __always_inline bool task_wanted(struct config *c, __u32 tgid)
     return true;
 }
 
-/* fd -> struct sock * if the fd is a TCP (v4/v6) socket, else 0 */
-static __always_inline struct sock *tcp_sock_of_fd(__u32 fd)
+/* the struct file an fd of the current task points to, or 0 */
+static __always_inline struct file *file_of_fd(__u32 fd)
 {
-    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-    struct files_struct *files = 0;
-    struct fdtable *fdt = 0;
-    struct file **fdarr = 0;
+    /* task, files and fdtable are walked with direct loads through the BTF task pointer (no helper
+     * call each); the fd array's slot is read with probe_read: the verifier does not index it */
+    struct task_struct *task = bpf_get_current_task_btf();
+    struct files_struct *files = task->files;
+    if (!files) return 0;
+    struct fdtable *fdt = files->fdt;
+    if (!fdt) return 0;
+    if (fd >= fdt->max_fds) return 0;
+    struct file **fdarr = fdt->fd;
+    if (!fdarr) return 0;
     struct file *f = 0;
+    bpf_probe_read_kernel(&f, sizeof(f), &fdarr[fd]);
+    return f;
+}
+
+/* file -> struct sock * if it is a TCP (v4/v6) socket, else 0 */
+static __always_inline struct sock *tcp_sock_of_file(struct file *f)
+{
     struct inode *ino = 0;
     __u16 mode = 0;
-    unsigned int max = 0;
     struct socket *sock = 0;
     struct sock *sk = 0;
     short stype = 0;
     __u16 proto = 0, family = 0;
 
-    KREAD(files, task->files);
-    if (!files) return 0;
-    KREAD(fdt, files->fdt);
-    if (!fdt) return 0;
-    KREAD(max, fdt->max_fds);
-    if (fd >= max) return 0;
-    KREAD(fdarr, fdt->fd);
-    if (!fdarr) return 0;
-    bpf_probe_read_kernel(&f, sizeof(f), &fdarr[fd]);
     if (!f) return 0;
     KREAD(ino, f->f_inode);
     if (!ino) return 0;
@@ -251,6 +274,12 @@ static __always_inline struct sock *tcp_sock_of_fd(__u32 fd)
     KREAD(family, sk->__sk_common.skc_family);
     if (proto != IPPROTO_TCP || (family != AF_INET && family != AF_INET6)) return 0;
     return sk;
+}
+
+/* fd -> struct sock * if the fd is a TCP (v4/v6) socket, else 0 */
+static __always_inline struct sock *tcp_sock_of_fd(__u32 fd)
+{
+    return tcp_sock_of_file(file_of_fd(fd));
 }
 
 static __always_inline bool port_wanted(struct config *c, struct sock *sk)
@@ -282,6 +311,65 @@ static __always_inline void fill_tuple(struct event *e, struct sock *sk)
     }
 }
 
+static __always_inline void copy_tuple(struct event *e, const struct fd_info *info)
+{
+    e->family = info->family;
+    e->lport = info->lport;
+    e->rport = info->rport;
+    __builtin_memcpy(e->laddr, info->laddr, sizeof(e->laddr));
+    __builtin_memcpy(e->raddr, info->raddr, sizeof(e->raddr));
+}
+
+/* scratch for building an fd_info (too large for the stack next to the rest) */
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct fd_info);
+} fd_scratch SEC(".maps");
+
+/*
+ * The traced TCP socket behind fd of the current process, from fd_cache when the fd still points to
+ * the same file, else classified and cached. A socket without both ports (not yet connected) is
+ * classified every time: its ports, and so the port filter's answer, are still to come.
+ */
+static __always_inline const struct fd_info *lookup_fd(struct config *c, __u32 tgid, __u32 fd)
+{
+    struct file *f = file_of_fd(fd);
+    if (!f) return 0;
+    struct fd_key k = { .tgid = tgid, .fd = fd };
+    struct fd_info *info = bpf_map_lookup_elem(&fd_cache, &k);
+    if (info && info->file == (__u64)f) return info;
+
+    __u32 zero = 0;
+    info = bpf_map_lookup_elem(&fd_scratch, &zero);
+    if (!info) return 0;
+    __builtin_memset(info, 0, sizeof(*info));
+    info->file = (__u64)f;
+    struct sock *sk = tcp_sock_of_file(f);
+    if (sk) {
+        __u16 family = 0, dport = 0;
+        KREAD(family, sk->__sk_common.skc_family);
+        info->family = family;
+        KREAD(info->lport, sk->__sk_common.skc_num);
+        KREAD(dport, sk->__sk_common.skc_dport);
+        info->rport = (__u16)((dport >> 8) | (dport << 8));
+        if (family == AF_INET) {
+            KREAD(*(__u32 *)info->laddr, sk->__sk_common.skc_rcv_saddr);
+            KREAD(*(__u32 *)info->raddr, sk->__sk_common.skc_daddr);
+        } else {
+            KREAD(info->laddr, sk->__sk_common.skc_v6_rcv_saddr);
+            KREAD(info->raddr, sk->__sk_common.skc_v6_daddr);
+        }
+        __u16 lport = info->lport, rport = info->rport;
+        if (!c->filter_port || bpf_map_lookup_elem(&filter_ports, &lport) || bpf_map_lookup_elem(&filter_ports, &rport))
+            info->sk = (__u64)sk;
+        if (!lport || !rport) return info;          /* not connected yet: not cached */
+    }
+    bpf_map_update_elem(&fd_cache, &k, info, BPF_ANY);
+    return info;
+}
+
 static __always_inline struct event *new_event(__u8 kind, __u64 id)
 {
     __u32 zero = 0;
@@ -308,9 +396,12 @@ static __always_inline void submit(struct event *e, struct config *c)
     if (size > EVENT_HEADER_SIZE + MAX_PAYLOAD) size = EVENT_HEADER_SIZE + MAX_PAYLOAD;
     BARRIER_VAR(size);
     if (size > EVENT_HEADER_SIZE + MAX_PAYLOAD) return;
-    /* batched wake-ups: the reader also polls on a short timeout, so a quiet ring is
-     * drained without a wake-up per record */
-    __u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= c->wakeup_bytes
+    /* batched wake-ups: the reader polls on a short timeout, so a quiet ring is drained without
+     * a wake-up per record; a wake-up (an IPI, costly in a VM) is sent only when this record takes
+     * the pending bytes across the threshold. While the reader sleeps the pending bytes only grow,
+     * so they cross once; while it drains, it needs no wake-up. */
+    __u64 pending = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+    __u64 flags = pending < c->wakeup_bytes && pending + size >= c->wakeup_bytes
         ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
     if (bpf_ringbuf_output(&events, e, size, flags) != 0) count(0);
     else count(1);
@@ -359,10 +450,27 @@ static __always_inline int on_enter(struct tp_enter *ctx, __u8 buf_kind, __u8 di
     if (!task_wanted(c, id >> 32)) return 0;
     if (direction == DIR_INGRESS && (flags & MSG_PEEK)) return 0; /* the bytes will be read again */
     __u32 fd = (__u32)ctx->args[0];
-    struct sock *sk = tcp_sock_of_fd(fd);
-    if (!sk || !port_wanted(c, sk)) return 0;
+    struct sock *sk = 0;
+    const struct fd_info *tuple = 0;
+    if (source == SC_CONNECT || source == SC_ACCEPT4) {
+        sk = tcp_sock_of_fd(fd);                 /* ports change in the call: no cache */
+        if (!sk || !port_wanted(c, sk)) return 0;
+    } else {
+        const struct fd_info *info = lookup_fd(c, id >> 32, fd);
+        if (!info || !info->sk) return 0;
+        sk = (struct sock *)info->sk;
+        tuple = info;
+    }
 
     struct pending p = {};
+    if (tuple) {
+        p.family = tuple->family;
+        p.lport = tuple->lport;
+        p.rport = tuple->rport;
+        p.has_tuple = 1;
+        __builtin_memcpy(p.laddr, tuple->laddr, sizeof(p.laddr));
+        __builtin_memcpy(p.raddr, tuple->raddr, sizeof(p.raddr));
+    }
     p.ts = bpf_ktime_get_ns();
     p.sk = (__u64)sk;
     p.fd = fd;
@@ -441,7 +549,15 @@ static __always_inline int on_exit(struct tp_exit *ctx)
     e->ret = (__s64)bytes;
     e->direction = p.direction;
     e->source = p.source;
-    fill_tuple(e, sk);
+    if (p.has_tuple) {
+        e->family = p.family;
+        e->lport = p.lport;
+        e->rport = p.rport;
+        __builtin_memcpy(e->laddr, p.laddr, sizeof(e->laddr));
+        __builtin_memcpy(e->raddr, p.raddr, sizeof(e->raddr));
+    } else {
+        fill_tuple(e, sk);
+    }
     e->seq = p.seq;
 
     __u64 cap = c->capture_bytes;
@@ -480,15 +596,24 @@ int enter_close(struct tp_enter *ctx)
     __u64 id = bpf_get_current_pid_tgid();
     if (!task_wanted(c, id >> 32)) return 0;
     __u32 fd = (__u32)ctx->args[0];
-    struct sock *sk = tcp_sock_of_fd(fd);
-    if (!sk || !port_wanted(c, sk)) return 0;
+    struct fd_key k = { .tgid = id >> 32, .fd = fd };
+    const struct fd_info *info = bpf_map_lookup_elem(&fd_cache, &k);
+    struct file *f = info ? file_of_fd(fd) : 0;
+    bool cached = info && info->file == (__u64)f;
+    struct sock *sk = cached ? (struct sock *)info->sk : tcp_sock_of_fd(fd);
+    if (!sk || (!cached && !port_wanted(c, sk))) {
+        if (info) bpf_map_delete_elem(&fd_cache, &k);
+        return 0;
+    }
     struct event *e = new_event(EV_CLOSE, id);
     if (!e) return 0;
     e->ts_enter = e->ts_exit = bpf_ktime_get_ns();
     e->sock = (__u64)sk;
     e->fd = fd;
     e->source = SC_CLOSE;
-    fill_tuple(e, sk);
+    if (cached) copy_tuple(e, info);
+    else fill_tuple(e, sk);
+    if (info) bpf_map_delete_elem(&fd_cache, &k);
     submit(e, c);
     return 0;
 }

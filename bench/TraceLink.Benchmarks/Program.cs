@@ -26,6 +26,8 @@ internal static class Program
                 return await SpanStoreLatency.RunAsync(args);
             case "sensor-overhead":
                 return await SensorOverhead.RunAsync(args[1..]);
+            case "sensor-load":
+                return await SensorOverhead.LoadChildAsync(args[1..]);
             default:
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
                 return 0;

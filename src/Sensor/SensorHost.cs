@@ -73,6 +73,12 @@ public sealed partial class SensorHost : IDisposable
         }
     }
 
+    /// <summary>Ring-buffer bytes read so far (record headers and payloads), for benchmarks.</summary>
+    internal long RingBytesRead => _reader?.BytesRead ?? 0;
+
+    /// <summary>Per-program kernel run time and run count while attached (empty otherwise); see <see cref="SensorProgram.ReadProgramStats"/>.</summary>
+    internal List<(string Program, long RunTimeNs, long RunCount)> ReadProgramStats() => _program?.ReadProgramStats() ?? [];
+
     /// <summary>
     /// Returns null when this machine can run the sensor, else one line saying what is missing
     /// (Linux, root, kernel BTF, libbpf, tracefs). Mounts tracefs when it is the only thing missing.

@@ -8,13 +8,18 @@ namespace TraceLink.Benchmarks.Sensor;
 
 /// <summary>
 /// A bounded closed-loop HTTP/1.1 load generator: a fixed number of keep-alive connections, each sending
-/// the next GET as soon as the previous response is complete, for a fixed time. Raw sockets keep the
-/// generator's own cost small and allocation-free per request.
+/// the next GET as soon as the previous response is complete (or, with an offered rate, when its next
+/// request is due), for a fixed time. Raw sockets keep the generator's own cost small and allocation-free
+/// per request.
 /// </summary>
 internal static class KeepAliveLoad
 {
-    /// <summary>Runs the load and returns requests completed and their latencies in microseconds.</summary>
-    public static async Task<LoadResult> RunAsync(int port, string path, int connections, TimeSpan duration)
+    /// <summary>
+    /// Runs the load and returns requests completed and their latencies in microseconds. With
+    /// <paramref name="requestsPerSecond"/> above zero the connections share that offered rate (each paces its
+    /// requests on a fixed schedule; a late response delays only its own connection), else they run flat out.
+    /// </summary>
+    public static async Task<LoadResult> RunAsync(int port, string path, int connections, TimeSpan duration, double requestsPerSecond = 0)
     {
         byte[] request = Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
         var sockets = new Socket[connections];
@@ -27,12 +32,14 @@ internal static class KeepAliveLoad
         var latencies = new List<int>[connections];
         var clock = Stopwatch.StartNew();
         long stopAt = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        long interval = requestsPerSecond > 0 ? (long)(Stopwatch.Frequency * connections / requestsPerSecond) : 0;
         var workers = new Task[connections];
         for (int i = 0; i < connections; i++)
         {
             var list = latencies[i] = new List<int>(200_000);
             var socket = sockets[i];
-            workers[i] = Task.Run(() => WorkerAsync(socket, request, list, stopAt));
+            long offset = interval * i / connections; // spread the connections' schedules
+            workers[i] = Task.Run(() => WorkerAsync(socket, request, list, stopAt, interval, offset));
         }
 
         await Task.WhenAll(workers);
@@ -60,12 +67,25 @@ internal static class KeepAliveLoad
         return new LoadResult(total, elapsed, Percentile(all, 0.50), Percentile(all, 0.99));
     }
 
-    private static async Task WorkerAsync(Socket socket, byte[] request, List<int> latencies, long stopAt)
+    private static async Task WorkerAsync(Socket socket, byte[] request, List<int> latencies, long stopAt, long interval, long offset)
     {
         var buffer = new byte[16 * 1024];
         double usPerTick = 1_000_000.0 / Stopwatch.Frequency;
+        long due = Stopwatch.GetTimestamp() + offset;
+        long timerSlack = Stopwatch.Frequency / 1000; // Task.Delay has ~1 ms resolution: sleep only when further ahead
         while (true)
         {
+            if (interval > 0)
+            {
+                long ahead = due - Stopwatch.GetTimestamp();
+                if (ahead > timerSlack)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds((double)(ahead - timerSlack) / Stopwatch.Frequency));
+                }
+
+                due += interval;
+            }
+
             long start = Stopwatch.GetTimestamp();
             if (start >= stopAt)
             {

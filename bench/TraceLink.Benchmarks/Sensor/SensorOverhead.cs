@@ -10,11 +10,15 @@ using TraceLink.Sensor;
 namespace TraceLink.Benchmarks.Sensor;
 
 /// <summary>
-/// Console harness (<c>sudo dotnet run -c Release --project bench/TraceLink.Benchmarks -- sensor-overhead [seconds] [connections] [rounds]</c>):
-/// loopback keep-alive load against nginx, alternating runs without (A) and with (B) the eBPF sensor attached
-/// (A/B/A/B... in one invocation, to share the machine's noise), then prints throughput, latency, the change
-/// between A and B, the CPU of the sensor's ring-buffer thread per 10k events/s and nginx's CPU per request
-/// (the BPF programs run in nginx's context, so their cost shows there). Prints numbers only; asserts nothing.
+/// Console harness (<c>sudo dotnet run -c Release --project bench/TraceLink.Benchmarks -- sensor-overhead [seconds] [connections] [rounds] [offered%...]</c>):
+/// loopback keep-alive load (a child process, so both its client sockets and nginx are traced) against nginx,
+/// alternating runs without (A) and with (B) the eBPF sensor attached in this process (A/B/A/B... in one
+/// invocation, to share the machine's noise), then prints throughput, latency, the change between A and B, the
+/// CPU of the sensor's ring-buffer thread and of its whole process per 10k events/s, and nginx's CPU per request
+/// (the BPF programs run in the traced processes' context, so their cost shows there). With
+/// <c>kernel.bpf_stats_enabled=1</c> it also prints the kernel time of each BPF program per request. Each
+/// further argument repeats the A/B rounds at a fixed offered load, in percent of the saturated A rate.
+/// Prints numbers only; asserts nothing.
 /// </summary>
 internal static class SensorOverhead
 {
@@ -27,6 +31,13 @@ internal static class SensorOverhead
         double seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 5;
         int connections = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 16;
         int rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2;
+        // further arguments: offered loads in percent of the saturated no-sensor rate, measured A/B after the saturated runs
+        var offeredPercents = new List<double>();
+        foreach (string arg in args.Skip(3))
+        {
+            offeredPercents.Add(double.Parse(arg, CultureInfo.InvariantCulture));
+        }
+
         if (SensorHost.Check() is { } reason || (reason = File.Exists(Nginx) ? null : "nginx is not installed") is not null)
         {
             Console.Error.WriteLine("sensor-overhead: " + reason);
@@ -44,16 +55,33 @@ internal static class SensorOverhead
             await WaitListeningAsync(port);
             var duration = TimeSpan.FromSeconds(seconds);
             Console.WriteLine($"sensor-overhead: nginx (1 worker) on 127.0.0.1:{port}, {connections} keep-alive connections, {seconds:F0} s per run, {rounds} A/B rounds");
-            await KeepAliveLoad.RunAsync(port, "/hello.txt", connections, TimeSpan.FromSeconds(1)); // warm-up
+            await RunLoadAsync(port, connections, TimeSpan.FromSeconds(1)); // warm-up (nginx, page cache)
             var without = new List<Run>();
             var with = new List<Run>();
             for (int round = 1; round <= rounds; round++)
             {
-                without.Add(Print("A no sensor", await MeasureAsync(nginx.Id, port, connections, duration, sensor: false)));
-                with.Add(Print("B sensor   ", await MeasureAsync(nginx.Id, port, connections, duration, sensor: true)));
+                without.Add(Print("A no sensor", await MeasureAsync(nginx.Id, port, connections, duration, sensor: false, 0)));
+                with.Add(Print("B sensor   ", await MeasureAsync(nginx.Id, port, connections, duration, sensor: true, 0)));
             }
 
             Summarise(without, with);
+            double saturated = Mean(without, r => r.Load.RequestsPerSecond);
+            foreach (double percent in offeredPercents)
+            {
+                double rate = saturated * percent / 100;
+                Console.WriteLine();
+                Console.WriteLine($"offered load {percent:F0}% of the no-sensor saturation rate = {rate:N0} req/s");
+                var offeredWithout = new List<Run>();
+                var offeredWith = new List<Run>();
+                for (int round = 1; round <= rounds; round++)
+                {
+                    offeredWithout.Add(Print("A no sensor", await MeasureAsync(nginx.Id, port, connections, duration, sensor: false, rate)));
+                    offeredWith.Add(Print("B sensor   ", await MeasureAsync(nginx.Id, port, connections, duration, sensor: true, rate)));
+                }
+
+                Summarise(offeredWithout, offeredWith);
+            }
+
             return 0;
         }
         finally
@@ -64,13 +92,17 @@ internal static class SensorOverhead
         }
     }
 
-    private static async Task<Run> MeasureAsync(int nginxPid, int port, int connections, TimeSpan duration, bool sensor)
+    private static async Task<Run> MeasureAsync(int nginxPid, int port, int connections, TimeSpan duration, bool sensor, double rate)
     {
         if (!sensor)
         {
             double nginxCpu0 = ProcessCpuSeconds($"/proc/{nginxPid}/stat");
-            var result = await KeepAliveLoad.RunAsync(port, "/hello.txt", connections, duration);
-            return new Run(result, ProcessCpuSeconds($"/proc/{nginxPid}/stat") - nginxCpu0, 0, 0, 0, 0);
+            var idle0 = ProcessSample.Take();
+            var result = await RunLoadAsync(port, connections, duration, rate);
+            return new Run(result, ProcessCpuSeconds($"/proc/{nginxPid}/stat") - nginxCpu0, 0, 0, 0, 0)
+            {
+                Process = ProcessSample.Take() - idle0,
+            };
         }
 
         var options = new SensorOptions();
@@ -93,16 +125,86 @@ internal static class SensorOverhead
         await host.Started;
         string readerStat = ReaderThreadStat() ?? throw new InvalidOperationException("sensor reader thread not found");
         var before = host.Statistics;
+        long ringBytes0 = host.RingBytesRead;
+        var programs0 = host.ReadProgramStats();
+        var process0 = ProcessSample.Take();
         double readerCpu0 = ProcessCpuSeconds(readerStat);
         double nginxCpu = ProcessCpuSeconds($"/proc/{nginxPid}/stat");
-        var load = await KeepAliveLoad.RunAsync(port, "/hello.txt", connections, duration);
+        var load = await RunLoadAsync(port, connections, duration, rate);
         nginxCpu = ProcessCpuSeconds($"/proc/{nginxPid}/stat") - nginxCpu;
         double readerCpu = ProcessCpuSeconds(readerStat) - readerCpu0;
+        var process = ProcessSample.Take() - process0;
+        var programs = host.ReadProgramStats();
         await Task.Delay(300); // let the last flush reach the sink
         var after = host.Statistics;
+        long ringBytes = host.RingBytesRead - ringBytes0;
         await stop.CancelAsync();
         await running;
-        return new Run(load, nginxCpu, readerCpu, after.RecordsRead - before.RecordsRead, after.RingBufferDrops, Interlocked.Read(ref spans));
+        var kernel = new List<(string Program, long RunTimeNs, long RunCount)>(programs.Count);
+        foreach (var (name, runTime, runCount) in programs)
+        {
+            var start = programs0.Find(p => p.Program == name);
+            kernel.Add((name, runTime - start.RunTimeNs, runCount - start.RunCount));
+        }
+
+        return new Run(load, nginxCpu, readerCpu, after.RecordsRead - before.RecordsRead, after.RingBufferDrops, Interlocked.Read(ref spans))
+        {
+            Process = process,
+            RingBytes = ringBytes,
+            Kernel = kernel,
+        };
+    }
+
+    /// <summary>
+    /// Runs <see cref="KeepAliveLoad"/> in a child process (<c>sensor-load</c>): the sensor's GC pauses and threads do not
+    /// stall the load generator (as they would not stall an application), and the generator's own sockets are traced
+    /// like any other client's (the sensor never traces its own process).
+    /// </summary>
+    private static async Task<LoadResult> RunLoadAsync(int port, int connections, TimeSpan duration, double rate = 0)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+        };
+        if (!Path.GetFileNameWithoutExtension(Environment.ProcessPath!).Equals("TraceLink.Benchmarks", StringComparison.Ordinal))
+        {
+            start.ArgumentList.Add(typeof(SensorOverhead).Assembly.Location); // run through the dotnet host
+        }
+
+        foreach (string arg in (string[])["sensor-load", port.ToString(CultureInfo.InvariantCulture), connections.ToString(CultureInfo.InvariantCulture),
+            duration.TotalSeconds.ToString(CultureInfo.InvariantCulture), rate.ToString(CultureInfo.InvariantCulture)])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var child = Process.Start(start) ?? throw new InvalidOperationException("cannot start the load generator");
+        string output = await child.StandardOutput.ReadToEndAsync();
+        await child.WaitForExitAsync();
+        string[] fields = output.Trim().Split(' ');
+        if (child.ExitCode != 0 || fields.Length != 4)
+        {
+            throw new InvalidOperationException($"load generator failed (exit {child.ExitCode}): {output}");
+        }
+
+        return new LoadResult(
+            int.Parse(fields[0], CultureInfo.InvariantCulture),
+            TimeSpan.FromTicks(long.Parse(fields[1], CultureInfo.InvariantCulture)),
+            int.Parse(fields[2], CultureInfo.InvariantCulture),
+            int.Parse(fields[3], CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The child side of <see cref="RunLoadAsync"/>: a short untimed warm-up (JIT), the measured run, one result line.</summary>
+    public static async Task<int> LoadChildAsync(string[] args)
+    {
+        int port = int.Parse(args[0], CultureInfo.InvariantCulture);
+        int connections = int.Parse(args[1], CultureInfo.InvariantCulture);
+        var duration = TimeSpan.FromSeconds(double.Parse(args[2], CultureInfo.InvariantCulture));
+        double rate = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 0;
+        await KeepAliveLoad.RunAsync(port, "/hello.txt", connections, TimeSpan.FromMilliseconds(300), rate);
+        var result = await KeepAliveLoad.RunAsync(port, "/hello.txt", connections, duration, rate);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{result.Requests} {result.Elapsed.Ticks} {result.P50Us} {result.P99Us}"));
+        return 0;
     }
 
     private static Run Print(string label, Run run)
@@ -112,6 +214,29 @@ internal static class SensorOverhead
             ? $", {run.Events / load.Elapsed.TotalSeconds:N0} events/s, {run.Spans:N0} spans, {run.Drops} drops, sensor thread {100 * run.ReaderCpu / load.Elapsed.TotalSeconds:F1}% of a core"
             : string.Empty;
         Console.WriteLine($"{label}: {load.RequestsPerSecond,9:N0} req/s  p50 {load.P50Us,5} us  p99 {load.P99Us,6} us  nginx {1e6 * run.NginxCpu / load.Requests:F1} us CPU/req{sensor}");
+        var p = run.Process;
+        string ring = run.Events > 0 ? $", ring {run.RingBytes / (double)run.Events:F0} B/event" : string.Empty;
+        Console.WriteLine($"             sensor process {100 * p.CpuSeconds / load.Elapsed.TotalSeconds:F1}% of a core, {p.AllocatedBytes / (double)load.Requests:F0} B allocated/req, GCs gen0 {p.Gen0} gen1 {p.Gen1} gen2 {p.Gen2}, GC pause {p.PauseMs:F0} ms{ring}");
+        long kernelNs = 0;
+        foreach (var program in run.Kernel)
+        {
+            kernelNs += program.RunTimeNs;
+        }
+
+        if (kernelNs > 0)
+        {
+            Console.Write($"             BPF programs {kernelNs / 1e6 / load.Elapsed.TotalSeconds:F0} ms/s = {kernelNs / (double)load.Requests:F0} ns/req:");
+            foreach (var (name, runTime, runCount) in run.Kernel)
+            {
+                if (runCount > 0)
+                {
+                    Console.Write($" {name} {runCount / (double)load.Requests:F2}x{runTime / (double)runCount:F0}ns");
+                }
+            }
+
+            Console.WriteLine();
+        }
+
         return run;
     }
 
@@ -125,11 +250,15 @@ internal static class SensorOverhead
         double nginxB = Mean(with, r => 1e6 * r.NginxCpu / r.Load.Requests);
         double eventsPerSecond = Mean(with, r => r.Events / r.Load.Elapsed.TotalSeconds);
         double readerCore = Mean(with, r => r.ReaderCpu / r.Load.Elapsed.TotalSeconds);
+        double processCore = Mean(with, r => r.Process.CpuSeconds / r.Load.Elapsed.TotalSeconds);
+        double idleCore = Mean(without, r => r.Process.CpuSeconds / r.Load.Elapsed.TotalSeconds);
         Console.WriteLine();
-        Console.WriteLine($"throughput: A {rpsA:N0} req/s, B {rpsB:N0} req/s => loss {100 * (rpsA - rpsB) / rpsA:F1}%");
+        Console.WriteLine($"throughput: A {rpsA:N0} req/s, B {rpsB:N0} req/s => loss {100 * (rpsA - rpsB) / rpsA:F1}% (B/A {rpsB / rpsA:F3})");
         Console.WriteLine($"latency:    p50 A {p50A:F0} us, B {p50B:F0} us ({100 * (p50B - p50A) / p50A:+0.0;-0.0}%); p99 A {p99A:F0} us, B {p99B:F0} us ({100 * (p99B - p99A) / p99A:+0.0;-0.0}%)");
         Console.WriteLine($"nginx CPU:  A {nginxA:F1} us/req, B {nginxB:F1} us/req (+{nginxB - nginxA:F1} us/req in-kernel capture)");
         Console.WriteLine($"sensor:     {eventsPerSecond:N0} events/s, reader thread {100 * readerCore:F1}% of a core => {100 * readerCore / (eventsPerSecond / 10_000):F1}% of a core per 10k events/s");
+        double sensorCore = processCore - idleCore;
+        Console.WriteLine($"            whole sensor process (reader, GC, sink) {100 * sensorCore:F1}% of a core => {100 * sensorCore / (eventsPerSecond / 10_000):F1}% of a core per 10k events/s");
     }
 
     private static double Mean(List<Run> runs, Func<Run, double> value)
@@ -211,5 +340,28 @@ internal static class SensorOverhead
         }
         """;
 
-    private sealed record Run(LoadResult Load, double NginxCpu, double ReaderCpu, long Events, long Drops, long Spans);
+    private sealed record Run(LoadResult Load, double NginxCpu, double ReaderCpu, long Events, long Drops, long Spans)
+    {
+        /// <summary>CPU, allocation and GC of this process (the sensor in B runs; idle in A runs).</summary>
+        public ProcessSample Process { get; init; }
+
+        public long RingBytes { get; init; }
+
+        /// <summary>Kernel time per BPF program (zero unless <c>kernel.bpf_stats_enabled</c> is 1).</summary>
+        public List<(string Program, long RunTimeNs, long RunCount)> Kernel { get; init; } = [];
+    }
+
+    private readonly record struct ProcessSample(double CpuSeconds, long AllocatedBytes, int Gen0, int Gen1, int Gen2, double PauseMs)
+    {
+        public static ProcessSample Take() => new(
+            ProcessCpuSeconds("/proc/self/stat"),
+            GC.GetTotalAllocatedBytes(),
+            GC.CollectionCount(0),
+            GC.CollectionCount(1),
+            GC.CollectionCount(2),
+            GC.GetTotalPauseDuration().TotalMilliseconds);
+
+        public static ProcessSample operator -(ProcessSample a, ProcessSample b) => new(
+            a.CpuSeconds - b.CpuSeconds, a.AllocatedBytes - b.AllocatedBytes, a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.PauseMs - b.PauseMs);
+    }
 }

@@ -26,8 +26,8 @@ internal sealed class Connection
             RemoteAddress = ToAddress(header.Family, new ReadOnlySpan<byte>(remote, 16));
         }
 
-        Egress = new HttpStreamParser(limits, new Sink(this, isClientSide: true));
-        Ingress = new HttpStreamParser(limits, new Sink(this, isClientSide: false));
+        Egress = new HttpStreamParser(limits, new Sink(this, isClientSide: true), tracker.MessagePool);
+        Ingress = new HttpStreamParser(limits, new Sink(this, isClientSide: false), tracker.MessagePool);
     }
 
     public ConnectionKey Key { get; }
@@ -58,6 +58,9 @@ internal sealed class Connection
 
     /// <summary>TLS records of the last send (a server's first send may start with session tickets).</summary>
     public TlsRecordIndex EgressRecords { get; } = new();
+
+    /// <summary>Span attributes of this socket's endpoints and process, built by the span factory on first use and shared by its spans.</summary>
+    public OpenTelemetry.Proto.Common.V1.KeyValue[]? EndpointAttributes { get; set; }
 
     /// <summary>Monotonic ns of the last record seen.</summary>
     public ulong LastSeen { get; set; }

@@ -45,6 +45,9 @@ internal sealed class ConnectionTracker
 
     public int ConnectionCount => _connections.Count;
 
+    /// <summary>Messages of every connection's parsers; whoever consumes an exchange may return its two messages here.</summary>
+    public HttpMessagePool MessagePool { get; } = new();
+
     public long OrphanResponses { get; set; }
 
     public long UnansweredRequests { get; set; }

@@ -30,6 +30,7 @@ internal sealed unsafe partial class RingBufferReader : IDisposable
     private readonly Thread _thread;
     private volatile bool _stopping;
     private long _recordsRead;
+    private long _bytesRead;
     private long _spansDropped;
     private long _spansQueued;
     private long _callbackErrors;
@@ -43,13 +44,16 @@ internal sealed unsafe partial class RingBufferReader : IDisposable
         _options = options;
         _output = output;
         _logger = logger;
-        _batch = new SpanBatch(new SpanFactory(options));
         var limits = new Http.HttpParserLimits(options.MaxHeaderBytes, options.MaxBodyBytes, Math.Max(options.MaxHeaderAttributes, 64));
         _tracker = new ConnectionTracker(limits, OnExchange, MonotonicToUnixNs());
+        _batch = new SpanBatch(new SpanFactory(options), _tracker.MessagePool);
         _thread = new Thread(Run) { IsBackground = true, Name = "tracelink-sensor-ringbuf" };
     }
 
     public long RecordsRead => Interlocked.Read(ref _recordsRead);
+
+    /// <summary>Ring-buffer bytes of the records processed (headers and payloads).</summary>
+    public long BytesRead => Volatile.Read(ref _bytesRead);
 
     public long SpansQueued => Interlocked.Read(ref _spansQueued);
 
@@ -166,6 +170,7 @@ internal sealed unsafe partial class RingBufferReader : IDisposable
         }
 
         Interlocked.Increment(ref _recordsRead);
+        Volatile.Write(ref _bytesRead, _bytesRead + record.Length);
         ref readonly var header = ref MemoryMarshal.AsRef<EventHeader>(record);
         int captured = (int)Math.Min(header.Captured, (uint)(record.Length - EventHeader.Size));
         _tracker.OnRecord(header, record.Slice(EventHeader.Size, captured));

@@ -26,7 +26,7 @@ internal sealed class HttpMessage
     /// <summary>Set when header fields beyond the limit were dropped.</summary>
     public bool HeadersTruncated { get; set; }
 
-    /// <summary>Captured body bytes (at most <see cref="HttpParserLimits.MaxBodyBytes"/>); null when empty.</summary>
+    /// <summary>Captured body bytes (at most <see cref="HttpParserLimits.MaxBodyBytes"/>): the first <see cref="BodyCaptured"/> are valid; null or unused when none.</summary>
     public byte[]? Body { get; set; }
 
     /// <summary>How many bytes of <see cref="Body"/> are valid.</summary>
@@ -55,6 +55,27 @@ internal sealed class HttpMessage
 
     /// <summary>Syscall trace id of the call that moved the first byte.</summary>
     public ulong SyscallTraceId { get; set; }
+
+    /// <summary>Clears every field for reuse; keeps the header list's and the body buffer's capacity.</summary>
+    public void Reset()
+    {
+        IsRequest = false;
+        Method = "";
+        Target = "";
+        StatusCode = 0;
+        MinorVersion = 1;
+        _headers.Clear();
+        HeadersTruncated = false;
+        BodyCaptured = 0;
+        BodySize = 0;
+        Truncated = false;
+        Chunked = false;
+        StartSeq = 0;
+        StartTs = 0;
+        EndTs = 0;
+        Tid = 0;
+        SyscallTraceId = 0;
+    }
 
     /// <summary>Returns the first value of a header (name in lower case), or null.</summary>
     public string? GetHeader(string lowerCaseName)

@@ -27,6 +27,7 @@ internal sealed class HttpStreamParser
 
     private readonly HttpParserLimits _limits;
     private readonly IHttpMessageSink _sink;
+    private readonly HttpMessagePool? _pool;
     private State _state;
     private byte[]? _head;
     private int _headLength;
@@ -37,10 +38,11 @@ internal sealed class HttpStreamParser
     private int _lineLength;
     private int _trailerBytes;
 
-    public HttpStreamParser(HttpParserLimits limits, IHttpMessageSink sink)
+    public HttpStreamParser(HttpParserLimits limits, IHttpMessageSink sink, HttpMessagePool? pool = null)
     {
         _limits = limits;
         _sink = sink;
+        _pool = pool;
     }
 
     private enum State
@@ -168,14 +170,12 @@ internal sealed class HttpStreamParser
             return -1;
         }
 
-        _message = new HttpMessage
-        {
-            StartSeq = unchecked(segment.Seq + (uint)offsetInSegment),
-            StartTs = segment.StartTs,
-            EndTs = segment.EndTs,
-            Tid = segment.Tid,
-            SyscallTraceId = segment.SyscallTraceId,
-        };
+        _message = _pool?.Rent() ?? new HttpMessage();
+        _message.StartSeq = unchecked(segment.Seq + (uint)offsetInSegment);
+        _message.StartTs = segment.StartTs;
+        _message.EndTs = segment.EndTs;
+        _message.Tid = segment.Tid;
+        _message.SyscallTraceId = segment.SyscallTraceId;
         _headLength = 0;
 
         // fast path: the whole header section is in this segment

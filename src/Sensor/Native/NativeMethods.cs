@@ -30,6 +30,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(LibBpf)]
     internal static partial int bpf_map__fd(nint map);
 
+    [LibraryImport(LibBpf)]
+    internal static partial int bpf_program__fd(nint prog);
+
     [LibraryImport(LibBpf, SetLastError = true)]
     internal static partial int bpf_map_update_elem(int fd, void* key, void* value, ulong flags);
 

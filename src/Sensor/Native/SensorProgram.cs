@@ -113,6 +113,41 @@ internal sealed unsafe partial class SensorProgram : IDisposable
     /// <summary>Records lost because the ring buffer was full, and records submitted, summed over CPUs.</summary>
     public (long Dropped, long Submitted) ReadCounters() => (ReadCounter(0), ReadCounter(1));
 
+    /// <summary>
+    /// Kernel time spent in each attached program and how often it ran, from <c>/proc/self/fdinfo</c> (the kernel
+    /// counts only while <c>kernel.bpf_stats_enabled</c> is 1). For benchmarks: splits in-kernel capture cost by program.
+    /// </summary>
+    public List<(string Program, long RunTimeNs, long RunCount)> ReadProgramStats()
+    {
+        var stats = new List<(string, long, long)>();
+        foreach (string name in ProgramNames())
+        {
+            nint program = NativeMethods.bpf_object__find_program_by_name(_object, name);
+            int fd = program == 0 ? -1 : NativeMethods.bpf_program__fd(program);
+            if (fd < 0 || !File.Exists($"/proc/self/fdinfo/{fd}"))
+            {
+                continue;
+            }
+
+            long runTime = 0, runCount = 0;
+            foreach (string line in File.ReadLines($"/proc/self/fdinfo/{fd}"))
+            {
+                if (line.StartsWith("run_time_ns:", StringComparison.Ordinal))
+                {
+                    runTime = long.Parse(line.AsSpan(12).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+                }
+                else if (line.StartsWith("run_cnt:", StringComparison.Ordinal))
+                {
+                    runCount = long.Parse(line.AsSpan(8).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+
+            stats.Add((name, runTime, runCount));
+        }
+
+        return stats;
+    }
+
     public void Dispose()
     {
         foreach (var link in _links)
@@ -197,6 +232,25 @@ internal sealed unsafe partial class SensorProgram : IDisposable
         {
             throw new SensorException($"cannot write BPF map {map}: {NativeMethods.Describe(Marshal.GetLastPInvokeError())}");
         }
+    }
+
+    private static IEnumerable<string> ProgramNames()
+    {
+        foreach (string syscall in Syscalls)
+        {
+            yield return "enter_" + syscall;
+            yield return "exit_" + syscall;
+        }
+
+        yield return "enter_close";
+        foreach (var (program, _) in SslProbes)
+        {
+            yield return program;
+        }
+
+        yield return "ssl_return";
+        yield return "ssl_set_bio_enter";
+        yield return "bio_write_enter";
     }
 
     private void AttachTracepoints()

@@ -12,17 +12,39 @@ using TraceLink.Sensor.Http;
 
 namespace TraceLink.Sensor.Spans;
 
-/// <summary>Builds the rich OTLP span of one HTTP exchange and the resource of its process.</summary>
+/// <summary>
+/// Builds the rich OTLP span of one HTTP exchange and the resource of its process. Attributes whose key and value
+/// repeat (constants, a connection's endpoints, the method, status, path and most header values) are built once and
+/// the same <see cref="KeyValue"/> instance is put in every span that carries them: the spans handed to the sink
+/// share these sub-messages, so sinks must treat export requests as read-only (serializing and reading are fine).
+/// </summary>
 internal sealed class SpanFactory
 {
+    private const int MaxSharedValues = 4096;
+    private static readonly KeyValue SchemeHttp = Shared("url.scheme", "http");
+    private static readonly KeyValue SchemeHttps = Shared("url.scheme", "https");
+    private static readonly KeyValue ProtocolName = Shared("network.protocol.name", "http");
+    private static readonly KeyValue Version10 = Shared("network.protocol.version", "1.0");
+    private static readonly KeyValue Version11 = Shared("network.protocol.version", "1.1");
+    private static readonly KeyValue Transport = Shared("network.transport", "tcp");
+    private static readonly KeyValue TapClient = Shared(SpanAttributeNames.TapSide, "c");
+    private static readonly KeyValue TapServer = Shared(SpanAttributeNames.TapSide, "s");
+
     private const string Redacted = "[REDACTED]";
     private const int MaxResources = 4096;
+    private const int MaxHeaderKeys = 1024;
+    private const int FixedAttributes = 24;
     private readonly SensorOptions _options;
     private readonly HashSet<string> _capture;
     private readonly HashSet<string> _redact;
     private readonly string[] _requestIdHeaders;
     private readonly Dictionary<uint, Resource> _resources = [];
     private readonly Func<uint, string?> _processName;
+    private readonly Dictionary<string, string> _requestHeaderKeys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _responseHeaderKeys = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Key, string Value), KeyValue> _sharedStrings = [];
+    private readonly Dictionary<(string Key, long Value), KeyValue> _sharedInts = [];
+    private readonly Dictionary<(string Method, string Path), string> _names = [];
 
     public SpanFactory(SensorOptions options, Func<uint, string?>? processName = null)
     {
@@ -43,9 +65,9 @@ internal sealed class SpanFactory
 
         var span = new Span
         {
-            Name = request.Method + " " + path,
+            Name = SpanName(request.Method, path),
             Kind = exchange.IsClient ? Span.Types.SpanKind.Client : Span.Types.SpanKind.Server,
-            SpanId = ByteString.CopyFrom(NewSpanId()),
+            SpanId = UnsafeByteOperations.UnsafeWrap(NewSpanId()), // a fresh array no one else holds
             TraceId = ByteString.Empty,
             StartTimeUnixNano = Math.Min(request.StartTs, response.StartTs),
             EndTimeUnixNano = Math.Max(response.EndTs, request.EndTs),
@@ -68,24 +90,38 @@ internal sealed class SpanFactory
         }
 
         var a = span.Attributes;
-        Add(a, "http.request.method", request.Method);
-        Add(a, "url.path", path);
+        a.Capacity = FixedAttributes + Math.Min(request.Headers.Count + response.Headers.Count, 2 * _options.MaxHeaderAttributes); // no regrowth
+        a.Add(SharedString("http.request.method", request.Method));
+        a.Add(SharedString("url.path", path));
         if (query is not null)
         {
             Add(a, "url.query", query);
         }
 
-        Add(a, "url.scheme", connection.IsTls ? "https" : "http");
-        Add(a, "http.response.status_code", response.StatusCode);
-        Add(a, "network.protocol.name", "http");
-        Add(a, "network.protocol.version", "1." + request.MinorVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Add(a, "network.transport", "tcp");
-        Add(a, SpanAttributeNames.LocalAddress, connection.LocalAddress.ToString());
-        Add(a, SpanAttributeNames.LocalPort, connection.LocalPort);
-        Add(a, SpanAttributeNames.PeerAddress, connection.RemoteAddress.ToString());
-        Add(a, SpanAttributeNames.PeerPort, connection.RemotePort);
-        Add(a, SpanAttributeNames.TapSide, exchange.IsClient ? "c" : "s");
-        Add(a, SpanAttributeNames.ProcessPid, connection.Pid);
+        a.Add(exchange.IsTls ? SchemeHttps : SchemeHttp);
+        a.Add(SharedInt("http.response.status_code", response.StatusCode));
+        a.Add(ProtocolName);
+        a.Add(request.MinorVersion switch
+        {
+            0 => Version10,
+            1 => Version11,
+            _ => SharedString("network.protocol.version", "1." + request.MinorVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        });
+        a.Add(Transport);
+        var endpoints = connection.EndpointAttributes ??=
+        [
+            Shared(SpanAttributeNames.LocalAddress, connection.LocalAddress.ToString()),
+            Shared(SpanAttributeNames.LocalPort, connection.LocalPort),
+            Shared(SpanAttributeNames.PeerAddress, connection.RemoteAddress.ToString()),
+            Shared(SpanAttributeNames.PeerPort, connection.RemotePort),
+            Shared(SpanAttributeNames.ProcessPid, connection.Pid),
+        ];
+        a.Add(endpoints[0]);
+        a.Add(endpoints[1]);
+        a.Add(endpoints[2]);
+        a.Add(endpoints[3]);
+        a.Add(exchange.IsClient ? TapClient : TapServer);
+        a.Add(endpoints[4]);
         Add(a, SpanAttributeNames.ThreadId, request.Tid);
         Add(a, SpanAttributeNames.TcpReqSeq, request.StartSeq);
         Add(a, SpanAttributeNames.TcpRespSeq, response.StartSeq);
@@ -101,10 +137,10 @@ internal sealed class SpanFactory
             Add(a, SpanAttributeNames.XRequestIdResp, responseId);
         }
 
-        AddHeaders(a, "http.request.header.", request);
-        AddHeaders(a, "http.response.header.", response);
-        AddBody(a, "http.request.body", request);
-        AddBody(a, "http.response.body", response);
+        AddHeaders(a, "http.request.header.", _requestHeaderKeys, request);
+        AddHeaders(a, "http.response.header.", _responseHeaderKeys, response);
+        AddBody(a, "http.request.body", "http.request.body.size", request);
+        AddBody(a, "http.response.body", "http.response.body.size", response);
         return span;
     }
 
@@ -146,7 +182,7 @@ internal sealed class SpanFactory
         return null;
     }
 
-    private void AddHeaders(Google.Protobuf.Collections.RepeatedField<KeyValue> attributes, string prefix, HttpMessage message)
+    private void AddHeaders(Google.Protobuf.Collections.RepeatedField<KeyValue> attributes, string prefix, Dictionary<string, string> keys, HttpMessage message)
     {
         int added = 0;
         foreach (var (name, value) in message.Headers)
@@ -161,19 +197,19 @@ internal sealed class SpanFactory
                 continue;
             }
 
-            Add(attributes, prefix + name, _redact.Contains(name) ? Redacted : Bound(value, 1024));
+            attributes.Add(SharedString(HeaderKey(prefix, keys, name), _redact.Contains(name) ? Redacted : Bound(value, 1024)));
             added++;
         }
     }
 
-    private void AddBody(Google.Protobuf.Collections.RepeatedField<KeyValue> attributes, string key, HttpMessage message)
+    private void AddBody(Google.Protobuf.Collections.RepeatedField<KeyValue> attributes, string key, string sizeKey, HttpMessage message)
     {
         if (message.BodySize == 0)
         {
             return;
         }
 
-        Add(attributes, key + ".size", message.BodySize);
+        attributes.Add(SharedInt(sizeKey, message.BodySize));
         int n = Math.Min(message.BodyCaptured, _options.MaxBodyBytes);
         if (n == 0 || message.Body is null)
         {
@@ -185,6 +221,80 @@ internal sealed class SpanFactory
             ? new AnyValue { StringValue = Encoding.UTF8.GetString(bytes) }
             : new AnyValue { BytesValue = ByteString.CopyFrom(bytes) };
         attributes.Add(new KeyValue { Key = key, Value = value });
+    }
+
+    /// <summary>A string attribute shared by every span with the same key and value (the cache is bounded).</summary>
+    private KeyValue SharedString(string key, string value)
+    {
+        if (_sharedStrings.TryGetValue((key, value), out var attribute))
+        {
+            return attribute;
+        }
+
+        if (_sharedStrings.Count >= MaxSharedValues)
+        {
+            _sharedStrings.Clear(); // e.g. Date headers: every value seen for a second only
+        }
+
+        attribute = Shared(key, value);
+        _sharedStrings[(key, value)] = attribute;
+        return attribute;
+    }
+
+    /// <summary>An integer attribute shared by every span with the same key and value (the cache is bounded).</summary>
+    private KeyValue SharedInt(string key, long value)
+    {
+        if (_sharedInts.TryGetValue((key, value), out var attribute))
+        {
+            return attribute;
+        }
+
+        if (_sharedInts.Count >= MaxSharedValues)
+        {
+            _sharedInts.Clear();
+        }
+
+        attribute = Shared(key, value);
+        _sharedInts[(key, value)] = attribute;
+        return attribute;
+    }
+
+    private string SpanName(string method, string path)
+    {
+        if (_names.TryGetValue((method, path), out string? name))
+        {
+            return name;
+        }
+
+        if (_names.Count >= MaxSharedValues)
+        {
+            _names.Clear();
+        }
+
+        name = method + " " + path;
+        _names[(method, path)] = name;
+        return name;
+    }
+
+    private static KeyValue Shared(string key, string value) => new() { Key = key, Value = new AnyValue { StringValue = value } };
+
+    private static KeyValue Shared(string key, long value) => new() { Key = key, Value = new AnyValue { IntValue = value } };
+
+    /// <summary>The attribute key of a header, built once per header name (names repeat on every message).</summary>
+    private static string HeaderKey(string prefix, Dictionary<string, string> keys, string name)
+    {
+        if (keys.TryGetValue(name, out string? key))
+        {
+            return key;
+        }
+
+        key = prefix + name;
+        if (keys.Count < MaxHeaderKeys)
+        {
+            keys[name] = key;
+        }
+
+        return key;
     }
 
     private static void SplitTarget(string target, out string path, out string? query)

@@ -108,6 +108,64 @@ public sealed class SpanFactoryTests
         Assert.Equal("python3", factory.ResourceFor(2).Str(SpanAttributeNames.ServiceName));
     }
 
+    [Fact]
+    public void Spans_taken_from_a_batch_keep_their_values_after_the_messages_are_reused_for_later_exchanges()
+    {
+        var options = new SensorOptions();
+        var factory = new SpanFactory(options, _ => "api");
+        SpanBatch? batch = null;
+        var tracker = new ConnectionTracker(HttpParserLimits.Default, exchange => batch!.Add(exchange), 0);
+        batch = new SpanBatch(factory, tracker.MessagePool);
+        var header = new EventHeader { Kind = EventKind.Data, Pid = 77, Tid = 9, Sock = 1, Family = 2, LocalPort = 8080, RemotePort = 5555 };
+        ulong clock = 1000;
+        uint seqIn = 100, seqOut = 900;
+
+        void Send(Direction direction, string text)
+        {
+            byte[] bytes = Encoding.Latin1.GetBytes(text);
+            var record = header with
+            {
+                Direction = direction,
+                Seq = direction == Direction.Ingress ? seqIn : seqOut,
+                TsEnter = clock += 10,
+                TsExit = clock += 10,
+                Ret = bytes.Length,
+                Captured = (uint)bytes.Length,
+            };
+            tracker.OnRecord(record, bytes);
+            if (direction == Direction.Ingress)
+            {
+                seqIn += (uint)bytes.Length;
+            }
+            else
+            {
+                seqOut += (uint)bytes.Length;
+            }
+        }
+
+        Send(Direction.Ingress, "GET /first HTTP/1.1\r\nX-Request-ID: one\r\n\r\n");
+        Send(Direction.Egress, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nETag: \"a\"\r\n\r\nfirst");
+        var first = batch.Take();
+        Send(Direction.Ingress, "POST /second/longer/path HTTP/1.1\r\nContent-Length: 2\r\nX-Request-ID: two\r\n\r\nhi");
+        Send(Direction.Egress, "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\nETag: \"b\"\r\n\r\nnot");
+        var second = batch.Take();
+
+        var span1 = Assert.Single(Assert.Single(Assert.Single(first!.ResourceSpans).ScopeSpans).Spans);
+        var span2 = Assert.Single(Assert.Single(Assert.Single(second!.ResourceSpans).ScopeSpans).Spans);
+        Assert.Equal("GET /first", span1.Name);
+        Assert.Equal("one", span1.Str(SpanAttributeNames.XRequestIdReq));
+        Assert.Equal("\"a\"", span1.Str("http.response.header.etag"));
+        Assert.Equal("first", span1.Str("http.response.body"));
+        Assert.Equal(200, span1.Int("http.response.status_code"));
+        Assert.Equal(100, span1.Int(SpanAttributeNames.TcpReqSeq));
+        Assert.Equal("POST /second/longer/path", span2.Name);
+        Assert.Equal("two", span2.Str(SpanAttributeNames.XRequestIdReq));
+        Assert.Equal("hi", span2.Str("http.request.body"));
+        Assert.Equal("not", span2.Str("http.response.body"));
+        Assert.Equal(404, span2.Int("http.response.status_code"));
+        Assert.Null(span1.Str("http.request.body"));
+    }
+
     private static HttpExchange Exchange(string request, string response, bool isClient)
     {
         var requestMessage = Parse(request, seq: 111, ts: 1000);
