@@ -44,7 +44,7 @@ public static class OtlpEndpoints
         }
 
         string? error;
-        var batch = json ? OtlpTraceDecoder.DecodeJson(body.Span, out error) : OtlpTraceDecoder.DecodeProtobuf(body.Memory, out error);
+        using var batch = json ? OtlpTraceDecoder.DecodeJson(body.Span, out error) : OtlpTraceDecoder.DecodeProtobuf(body.Memory, out error);
         if (batch is null)
         {
             ingestor.CountRejected();

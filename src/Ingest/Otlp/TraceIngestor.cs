@@ -50,10 +50,11 @@ public sealed class TraceIngestor
     /// Stores a decoded request (the in-process sensor's form) by encoding it and taking the wire path; completes once
     /// it is durable. Throws <see cref="InvalidDataException"/> for a span id of the wrong length.
     /// </summary>
-    public ValueTask<int> IngestAsync(ExportTraceServiceRequest request, int encodedBytes, CancellationToken cancellationToken)
+    public async ValueTask<int> IngestAsync(ExportTraceServiceRequest request, int encodedBytes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return IngestAsync(OtlpSpanBatch.FromRequest(request), encodedBytes, cancellationToken);
+        using var batch = OtlpSpanBatch.FromRequest(request);
+        return await IngestAsync(batch, encodedBytes, cancellationToken);
     }
 
     /// <summary>

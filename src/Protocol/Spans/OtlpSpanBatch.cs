@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 
@@ -13,14 +14,15 @@ namespace TraceLink.Protocol.Spans;
 /// A validated OTLP <c>ExportTraceServiceRequest</c> read in place: one pass over the protobuf bytes records where
 /// every resource, scope and span lies and the span fields the pipeline keys on, without building an object graph.
 /// Slices refer to <see cref="Body"/>, which the caller keeps alive (and unchanged) while the batch is in use.
+/// The position tables are pooled: dispose the batch once nothing reads it any more.
 /// </summary>
-public sealed class OtlpSpanBatch
+public sealed class OtlpSpanBatch : IDisposable
 {
     private const int MaxDepth = 64;
 
-    private WireResource[] _resources = [];
-    private WireScope[] _scopes = [];
-    private WireSpan[] _spans = [];
+    private WireResource[] _resources = ArrayPool<WireResource>.Shared.Rent(4);
+    private WireScope[] _scopes = ArrayPool<WireScope>.Shared.Rent(4);
+    private WireSpan[] _spans = ArrayPool<WireSpan>.Shared.Rent(256);
     private int _resourceCount;
     private int _scopeCount;
     private int _spanCount;
@@ -58,7 +60,13 @@ public sealed class OtlpSpanBatch
             error = "malformed OTLP protobuf: " + e.Message;
         }
 
-        return error is null ? batch : null;
+        if (error is null)
+        {
+            return batch;
+        }
+
+        batch.Dispose();
+        return null;
     }
 
     /// <summary>Encodes <paramref name="request"/> and reads it back as a batch; throws <see cref="InvalidDataException"/> for an invalid span id.</summary>
@@ -68,16 +76,31 @@ public sealed class OtlpSpanBatch
         return TryRead(request.ToByteArray(), out string? error) ?? throw new InvalidDataException(error);
     }
 
-    /// <summary>The same batch over a private copy of <see cref="Body"/>, for a caller that must release the original buffer.</summary>
-    public OtlpSpanBatch WithCopiedBody() => new(Body.ToArray())
+    /// <summary>
+    /// The same batch over private copies of <see cref="Body"/> and of the position tables (not pooled), for a holder
+    /// that must outlive the original buffer and batch.
+    /// </summary>
+    public OtlpSpanBatch WithCopiedBody()
     {
-        _resources = _resources,
-        _scopes = _scopes,
-        _spans = _spans,
-        _resourceCount = _resourceCount,
-        _scopeCount = _scopeCount,
-        _spanCount = _spanCount,
-    };
+        var copy = new OtlpSpanBatch(Body.ToArray());
+        copy.Dispose();
+        copy._resources = Resources.ToArray();
+        copy._scopes = Scopes.ToArray();
+        copy._spans = Spans.ToArray();
+        copy._resourceCount = _resourceCount;
+        copy._scopeCount = _scopeCount;
+        copy._spanCount = _spanCount;
+        return copy;
+    }
+
+    /// <summary>Returns the pooled position tables; the batch reads as empty afterwards.</summary>
+    public void Dispose()
+    {
+        _resourceCount = _scopeCount = _spanCount = 0;
+        Return(ref _resources);
+        Return(ref _scopes);
+        Return(ref _spans);
+    }
 
     /// <summary>The resource message bytes (<c>opentelemetry.proto.resource.v1.Resource</c>) of a resource, empty when absent.</summary>
     public ReadOnlySpan<byte> ResourceBytes(in WireResource resource) => Body.Span[resource.Resource];
@@ -407,9 +430,22 @@ public sealed class OtlpSpanBatch
     {
         if (count == array.Length)
         {
-            Array.Resize(ref array, Math.Max(4, count * 2));
+            T[] bigger = ArrayPool<T>.Shared.Rent(Math.Max(4, count * 2));
+            array.AsSpan(0, count).CopyTo(bigger);
+            Return(ref array);
+            array = bigger;
         }
 
         array[count++] = item;
+    }
+
+    private static void Return<T>(ref T[] array)
+    {
+        T[] returned = array;
+        array = [];
+        if (returned.Length > 0)
+        {
+            ArrayPool<T>.Shared.Return(returned);
+        }
     }
 }

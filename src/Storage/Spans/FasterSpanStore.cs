@@ -110,10 +110,11 @@ public sealed class FasterSpanStore : ISpanStore
     private string CatalogPath => Path.Combine(_root, "catalog.bin");
 
     /// <inheritdoc/>
-    public ValueTask<int> AppendAsync(ExportTraceServiceRequest request, CancellationToken cancellationToken)
+    public async ValueTask<int> AppendAsync(ExportTraceServiceRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return AppendAsync(OtlpSpanBatch.FromRequest(request), cancellationToken);
+        using OtlpSpanBatch batch = OtlpSpanBatch.FromRequest(request);
+        return await AppendAsync(batch, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
