@@ -1,16 +1,14 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Diagnostics.Metrics;
+using System.Text;
 
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-using System.Buffers;
-using System.Buffers.Binary;
-using System.Text;
-
 using OpenTelemetry.Proto.Trace.V1;
 
 using TraceLink.Protocol.Spans;
-
 using TraceLink.Storage.Metadata;
 using TraceLink.Storage.Tsdb;
 

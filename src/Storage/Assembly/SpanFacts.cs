@@ -19,7 +19,7 @@ internal sealed class SpanFacts
 {
     internal const string HostName = "host.name";
 
-    private StoredSpan? _stored;
+    private readonly StoredSpan? _stored;
     private TapSide? _tapSide;
 
     private SpanFacts(StoredSpan? stored, long locator)

@@ -1,8 +1,8 @@
 using OpenTelemetry.Proto.Collector.Trace.V1;
 
 using TraceLink.Ingest.Otlp;
-using TraceLink.Protocol.Spans;
 using TraceLink.Ingest.Tests.Support;
+using TraceLink.Protocol.Spans;
 using TraceLink.Storage.Spans;
 
 namespace TraceLink.Ingest.Tests.Otlp;
