@@ -338,85 +338,44 @@ public sealed class OtlpSpanBatch : IDisposable
     }
 
     /// <summary>Checks a message whose field <paramref name="attributesField"/> holds <c>KeyValue</c>s (resource, event, link).</summary>
-    private static void ValidateAttributesMessage(ReadOnlySpan<byte> message, int attributesField)
-    {
-        var reader = new ProtoReader(message);
-        while (!reader.End)
-        {
-            int field = reader.Tag(out int wireType);
-            if (field == attributesField && wireType == 2)
-            {
-                ValidateKeyValue(reader.Bytes(), 0);
-            }
-            else
-            {
-                reader.Skip(wireType);
-            }
-        }
-    }
+    private static void ValidateAttributesMessage(ReadOnlySpan<byte> message, int attributesField) =>
+        ValidateEach(message, attributesField, Nested.KeyValue, 0);
 
     private static void ValidateScope(ReadOnlySpan<byte> scope) => ValidateAttributesMessage(scope, 3);
 
-    private static void ValidateKeyValue(ReadOnlySpan<byte> keyValue, int depth)
-    {
-        var reader = new ProtoReader(keyValue);
-        while (!reader.End)
-        {
-            int field = reader.Tag(out int wireType);
-            if (field == 2 && wireType == 2)
-            {
-                ValidateAnyValue(reader.Bytes(), depth + 1);
-            }
-            else
-            {
-                reader.Skip(wireType);
-            }
-        }
-    }
+    private static void ValidateKeyValue(ReadOnlySpan<byte> keyValue, int depth) => ValidateEach(keyValue, 2, Nested.AnyValue, depth + 1);
 
-    private static void ValidateAnyValue(ReadOnlySpan<byte> value, int depth)
+    /// <summary>Walks every field of <paramref name="message"/>; each length-delimited <paramref name="field"/> is checked as <paramref name="nested"/>.</summary>
+    private static void ValidateEach(ReadOnlySpan<byte> message, int field, Nested nested, int depth)
     {
         if (depth > MaxDepth)
         {
             ProtoReader.Fail("attribute values nested too deeply");
         }
 
-        var reader = new ProtoReader(value);
+        var reader = new ProtoReader(message);
         while (!reader.End)
         {
-            int field = reader.Tag(out int wireType);
-            if (field == 5 && wireType == 2)
+            int current = reader.Tag(out int wireType);
+            if (current == field && wireType == 2)
             {
-                // ArrayValue: repeated AnyValue values = 1.
-                var array = new ProtoReader(reader.Bytes());
-                while (!array.End)
+                ReadOnlySpan<byte> bytes = reader.Bytes();
+                switch (nested)
                 {
-                    int inner = array.Tag(out int innerType);
-                    if (inner == 1 && innerType == 2)
-                    {
-                        ValidateAnyValue(array.Bytes(), depth + 1);
-                    }
-                    else
-                    {
-                        array.Skip(innerType);
-                    }
-                }
-            }
-            else if (field == 6 && wireType == 2)
-            {
-                // KeyValueList: repeated KeyValue values = 1.
-                var list = new ProtoReader(reader.Bytes());
-                while (!list.End)
-                {
-                    int inner = list.Tag(out int innerType);
-                    if (inner == 1 && innerType == 2)
-                    {
-                        ValidateKeyValue(list.Bytes(), depth + 1);
-                    }
-                    else
-                    {
-                        list.Skip(innerType);
-                    }
+                    case Nested.KeyValue:
+                        ValidateKeyValue(bytes, depth);
+                        break;
+                    case Nested.AnyValue:
+                        // array_value (5) holds AnyValues, kvlist_value (6) KeyValues, both in field 1.
+                        ValidateEach(bytes, 5, Nested.ArrayValue, depth + 1);
+                        ValidateEach(bytes, 6, Nested.KeyValueList, depth + 1);
+                        break;
+                    case Nested.ArrayValue:
+                        ValidateEach(bytes, 1, Nested.AnyValue, depth + 1);
+                        break;
+                    case Nested.KeyValueList:
+                        ValidateEach(bytes, 1, Nested.KeyValue, depth + 1);
+                        break;
                 }
             }
             else
@@ -447,5 +406,13 @@ public sealed class OtlpSpanBatch : IDisposable
         {
             ArrayPool<T>.Shared.Return(returned);
         }
+    }
+
+    private enum Nested
+    {
+        KeyValue,
+        AnyValue,
+        ArrayValue,
+        KeyValueList,
     }
 }

@@ -99,12 +99,14 @@ public sealed class OtlpSpanBatchTests
     [InlineData("truncated request")]
     [InlineData("truncated attribute value")]
     [InlineData("truncated event attribute")]
+    [InlineData("truncated value in a key-value list")]
     public void Malformed_protobuf_anywhere_in_the_request_is_rejected_as_the_protobuf_parser_rejects_it(string damage)
     {
         var body = damage switch
         {
             "truncated request" => Valid()[..^3],
             "truncated attribute value" => RequestWithSpanField(9, KeyValueBytes("k", [0x18, 0x80])),
+            "truncated value in a key-value list" => RequestWithSpanField(9, KeyValueBytes("k", [0x32, .. Prefixed([0x0A, .. Prefixed(KeyValueBytes("j", [0x18, 0x80]))])])),
             _ => RequestWithSpanField(11, [0x1A, .. Prefixed(KeyValueBytes("k", [0x0A, 0x05, (byte)'a']))]),
         };
 
