@@ -1,4 +1,4 @@
-using OpenTelemetry.Proto.Collector.Trace.V1;
+using TraceLink.Protocol.Spans;
 
 namespace TraceLink.Ingest;
 
@@ -8,6 +8,9 @@ namespace TraceLink.Ingest;
 /// </summary>
 public interface ISpanBatchObserver
 {
-    /// <summary>Called after <paramref name="request"/> was stored durably; must not modify it.</summary>
-    ValueTask OnStoredAsync(ExportTraceServiceRequest request, CancellationToken cancellationToken);
+    /// <summary>
+    /// Called after <paramref name="batch"/> was stored durably. The batch reads the request bytes in place: they are
+    /// valid only until the returned task completes, so copy anything kept longer.
+    /// </summary>
+    ValueTask OnStoredAsync(OtlpSpanBatch batch, CancellationToken cancellationToken);
 }

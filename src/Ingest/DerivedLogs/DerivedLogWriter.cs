@@ -4,13 +4,10 @@ using System.Globalization;
 using System.IO.Hashing;
 using System.Text;
 
-using Google.Protobuf;
-using Google.Protobuf.Collections;
-
-using OpenTelemetry.Proto.Collector.Trace.V1;
-using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
 
+using TraceLink.Protocol.Spans;
+using TraceLink.Protocol.Wire;
 using TraceLink.Storage.Logs;
 using TraceLink.Storage.Tsdb;
 
@@ -57,58 +54,73 @@ public sealed class DerivedLogWriter : ISpanBatchObserver
     }
 
     /// <inheritdoc />
-    public async ValueTask OnStoredAsync(ExportTraceServiceRequest request, CancellationToken cancellationToken)
+    public async ValueTask OnStoredAsync(OtlpSpanBatch batch, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(batch);
         var records = new List<LogRecord>();
         long keptError = 0, keptSlow = 0, keptSampled = 0, droppedSampled = 0, keptEvents = 0, droppedEvents = 0;
         var line = new StringBuilder(256);
-        foreach (var resourceSpans in request.ResourceSpans)
+        var body = batch.Body;
+        var spans = batch.Spans;
+        foreach (ref readonly var resource in batch.Resources)
         {
-            var resourceAttributes = resourceSpans.Resource?.Attributes;
-            var service = SpanAttributeReader.ServiceName(resourceAttributes);
-            foreach (var scopeSpans in resourceSpans.ScopeSpans)
+            var service = SpanAttributeReader.ServiceName(body.Span[resource.Resource]);
+            for (var i = resource.FirstSpan; i < resource.FirstSpan + resource.SpanCount; i++)
             {
-                foreach (var span in scopeSpans.Spans)
+                ref readonly var span = ref spans[i];
+                var error = span.StatusCode == (int)Status.Types.StatusCode.Error;
+                var durationNs = span.EndTimeUnixNano > span.StartTimeUnixNano ? span.EndTimeUnixNano - span.StartTimeUnixNano : 0;
+                var keep = true;
+                if (error)
                 {
-                    var error = span.Status?.Code == Status.Types.StatusCode.Error;
-                    var durationNs = span.EndTimeUnixNano > span.StartTimeUnixNano ? span.EndTimeUnixNano - span.StartTimeUnixNano : 0;
-                    var keep = true;
-                    if (error)
-                    {
-                        keptError++;
-                    }
-                    else if (durationNs >= _slowThresholdNs)
-                    {
-                        keptSlow++;
-                    }
-                    else if (Sampled(span))
-                    {
-                        keptSampled++;
-                    }
-                    else
-                    {
-                        droppedSampled++;
-                        keep = false;
-                    }
+                    keptError++;
+                }
+                else if (durationNs >= _slowThresholdNs)
+                {
+                    keptSlow++;
+                }
+                else if (Sampled(body.Span[span.TraceId], body.Span[span.SpanId]))
+                {
+                    keptSampled++;
+                }
+                else
+                {
+                    droppedSampled++;
+                    keep = false;
+                }
 
-                    if (!keep)
+                if (!keep)
+                {
+                    droppedEvents += span.EventCount;
+                    continue;
+                }
+
+                var level = error ? "error" : "info";
+                var traceId = body[span.TraceId];
+                var spanId = body[span.SpanId];
+                var spanName = Encoding.UTF8.GetString(body.Span[span.Name]);
+                FormatSpan(line, body.Span, span, spanName, durationNs);
+                records.Add(new LogRecord(Stream(service, level, "span"), (long)span.StartTimeUnixNano, traceId, spanId, line.ToString()));
+                if (span.EventCount == 0)
+                {
+                    continue;
+                }
+
+                var events = new ProtoReader(body.Span[span.Message]);
+                while (!events.End)
+                {
+                    if (events.Tag(out var wireType) != 11 || wireType != 2)
                     {
-                        droppedEvents += span.Events.Count;
+                        events.Skip(wireType);
                         continue;
                     }
 
-                    var level = error ? "error" : "info";
-                    FormatSpan(line, span, durationNs);
-                    records.Add(new LogRecord(Stream(service, level, "span"), (long)span.StartTimeUnixNano, span.TraceId.Memory, span.SpanId.Memory, line.ToString()));
-                    foreach (var spanEvent in span.Events)
-                    {
-                        var eventLevel = error || spanEvent.Name == "exception" ? "error" : "info";
-                        FormatEvent(line, span, spanEvent);
-                        var time = spanEvent.TimeUnixNano != 0 ? spanEvent.TimeUnixNano : span.StartTimeUnixNano;
-                        records.Add(new LogRecord(Stream(service, eventLevel, "span_event"), (long)time, span.TraceId.Memory, span.SpanId.Memory, line.ToString()));
-                        keptEvents++;
-                    }
+                    var spanEvent = events.Bytes();
+                    var (time, eventName) = ReadEvent(spanEvent);
+                    var eventLevel = error || eventName == "exception" ? "error" : "info";
+                    FormatEvent(line, spanEvent, eventName, spanName, body.Span[span.TraceId], body.Span[span.SpanId]);
+                    records.Add(new LogRecord(Stream(service, eventLevel, "span_event"), (long)(time != 0 ? time : span.StartTimeUnixNano), traceId, spanId, line.ToString()));
+                    keptEvents++;
                 }
             }
         }
@@ -123,15 +135,40 @@ public sealed class DerivedLogWriter : ISpanBatchObserver
     }
 
     /// <summary>The keep decision of the ratio rule: a pure function of the trace id, so every span of a trace agrees.</summary>
-    internal bool Sampled(Span span)
+    internal bool Sampled(ReadOnlySpan<byte> traceId, ReadOnlySpan<byte> spanId)
     {
         if (_keepAll)
         {
             return true;
         }
 
-        var id = span.TraceId.IsEmpty ? span.SpanId : span.TraceId;
-        return XxHash64.HashToUInt64(id.Span) < _keepBelow;
+        return XxHash64.HashToUInt64(traceId.IsEmpty ? spanId : traceId) < _keepBelow;
+    }
+
+    /// <summary>Time (0 when unset) and name of an encoded <c>Span.Event</c>.</summary>
+    private static (ulong Time, string Name) ReadEvent(ReadOnlySpan<byte> spanEvent)
+    {
+        ulong time = 0;
+        ReadOnlySpan<byte> name = default;
+        var reader = new ProtoReader(spanEvent);
+        while (!reader.End)
+        {
+            var field = reader.Tag(out var wireType);
+            if (field == 1 && wireType == 1)
+            {
+                time = reader.Fixed64();
+            }
+            else if (field == 2 && wireType == 2)
+            {
+                name = reader.Bytes();
+            }
+            else
+            {
+                reader.Skip(wireType);
+            }
+        }
+
+        return (time, Encoding.UTF8.GetString(name));
     }
 
     private static void Count(Counter<long> counter, long value, string rule, string source)
@@ -146,89 +183,90 @@ public sealed class DerivedLogWriter : ISpanBatchObserver
         => _streams.GetOrAdd((service, level, source), static (key, store) => store.GetOrAddStream(
             [new Label("level", key.Level), new Label("service_name", key.Service), new Label("source", key.Source)]), _store);
 
-    private void FormatSpan(StringBuilder line, Span span, ulong durationNs)
+    private void FormatSpan(StringBuilder line, ReadOnlySpan<byte> body, in WireSpan span, string spanName, ulong durationNs)
     {
         line.Clear();
-        var attributes = span.Attributes;
-        if (TryFirst(attributes, "http.request.method", "http.method", out var method))
+        var attributes = body[span.Message];
+        if (TryFirst(attributes, "http.request.method"u8, "http.method"u8, out var method))
         {
             Field(line, "method", method);
         }
 
-        if (TryFirst(attributes, "http.route", "url.path", out var route) || SpanAttributeReader.TryGet(attributes, "http.target", out route))
+        if (TryFirst(attributes, "http.route"u8, "url.path"u8, out var route) || SpanAttributeReader.TryGetSpan(attributes, "http.target"u8, out route))
         {
             Field(line, "route", route);
         }
 
-        if (TryFirst(attributes, "http.response.status_code", "http.status_code", out var status)
-            || SpanAttributeReader.TryGet(attributes, "rpc.grpc.status_code", out status))
+        if (TryFirst(attributes, "http.response.status_code"u8, "http.status_code"u8, out var status)
+            || SpanAttributeReader.TryGetSpan(attributes, "rpc.grpc.status_code"u8, out status))
         {
             Field(line, "status", status);
         }
 
         line.Append(line.Length > 0 ? " duration=" : "duration=");
         AppendDuration(line, durationNs);
-        Field(line, "span_name", span.Name);
-        Field(line, "kind", KindName(span.Kind));
-        if (span.Status is { Code: Status.Types.StatusCode.Error } spanStatus)
+        Field(line, "span_name", spanName);
+        Field(line, "kind", KindName((Span.Types.SpanKind)span.Kind));
+        if (span.StatusCode == (int)Status.Types.StatusCode.Error)
         {
-            Field(line, "error", spanStatus.Message.Length > 0 ? spanStatus.Message : "true");
+            var message = body[span.StatusMessage];
+            Field(line, "error", message.Length > 0 ? Encoding.UTF8.GetString(message) : "true");
         }
 
-        if (SpanAttributeReader.TryGet(attributes, "http.request.body", out var requestBody))
+        if (SpanAttributeReader.TryGetSpan(attributes, "http.request.body"u8, out var requestBody))
         {
             Field(line, "request_body", Excerpt(requestBody));
         }
 
-        if (SpanAttributeReader.TryGet(attributes, "http.response.body", out var responseBody))
+        if (SpanAttributeReader.TryGetSpan(attributes, "http.response.body"u8, out var responseBody))
         {
             Field(line, "response_body", Excerpt(responseBody));
         }
 
-        AppendIds(line, span.TraceId, span.SpanId);
+        AppendIds(line, body[span.TraceId], body[span.SpanId]);
     }
 
-    private void FormatEvent(StringBuilder line, Span span, Span.Types.Event spanEvent)
+    private void FormatEvent(StringBuilder line, ReadOnlySpan<byte> spanEvent, string eventName, string spanName, ReadOnlySpan<byte> traceId, ReadOnlySpan<byte> spanId)
     {
         line.Clear();
-        Field(line, "event", spanEvent.Name);
-        Field(line, "span_name", span.Name);
+        Field(line, "event", eventName);
+        Field(line, "span_name", spanName);
         var count = 0;
-        foreach (var attribute in spanEvent.Attributes)
+        foreach (var attribute in new WireAttributeReader(spanEvent, WireAttributeReader.ScopeOrEventField))
         {
             if (count++ >= _options.MaxEventAttributes)
             {
                 break;
             }
 
-            if (attribute.Value is { } value && SpanAttributeReader.TryRender(value, out var text))
+            if (attribute.TryRender(out var text))
             {
-                Field(line, attribute.Key, Excerpt(text));
+                Field(line, Encoding.UTF8.GetString(attribute.Key), Excerpt(text));
             }
         }
 
-        AppendIds(line, span.TraceId, span.SpanId);
+        AppendIds(line, traceId, spanId);
     }
 
     private string Excerpt(string value)
         => value.Length <= _options.MaxBodyExcerptChars ? value : string.Concat(value.AsSpan(0, _options.MaxBodyExcerptChars), "…");
 
-    private static bool TryFirst(RepeatedField<KeyValue> attributes, string key, string fallback, out string value)
-        => SpanAttributeReader.TryGet(attributes, key, out value) || SpanAttributeReader.TryGet(attributes, fallback, out value);
+    private static bool TryFirst(ReadOnlySpan<byte> span, ReadOnlySpan<byte> key, ReadOnlySpan<byte> fallback, out string value)
+        => SpanAttributeReader.TryGetSpan(span, key, out value) || SpanAttributeReader.TryGetSpan(span, fallback, out value);
 
-    private static void AppendIds(StringBuilder line, ByteString traceId, ByteString spanId)
+    private static void AppendIds(StringBuilder line, ReadOnlySpan<byte> traceId, ReadOnlySpan<byte> spanId)
     {
         // Grafana's derived field matches trace_id=<hex> on the line to link to the trace.
         Span<char> hex = stackalloc char[32];
-        if (!traceId.IsEmpty && traceId.Length == 16)
+        if (traceId.Length == 16)
         {
-            Convert.TryToHexStringLower(traceId.Span, hex, out var written);
+            Convert.TryToHexStringLower(traceId, hex, out var written);
             line.Append(" trace_id=").Append(hex[..written]);
         }
 
-        if (!spanId.IsEmpty && spanId.Length == 8)
+        if (spanId.Length == 8)
         {
-            Convert.TryToHexStringLower(spanId.Span, hex, out var written);
+            Convert.TryToHexStringLower(spanId, hex, out var written);
             line.Append(" span_id=").Append(hex[..written]);
         }
     }

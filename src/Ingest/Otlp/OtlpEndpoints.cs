@@ -44,8 +44,8 @@ public static class OtlpEndpoints
         }
 
         string? error;
-        var request = json ? OtlpTraceDecoder.DecodeJson(body.Span, out error) : OtlpTraceDecoder.DecodeProtobuf(body.Span, out error);
-        if (request is null)
+        using var batch = json ? OtlpTraceDecoder.DecodeJson(body.Span, out error) : OtlpTraceDecoder.DecodeProtobuf(body.Memory, out error);
+        if (batch is null)
         {
             ingestor.CountRejected();
             await RequestBody.WriteErrorAsync(context, StatusCodes.Status400BadRequest, error!);
@@ -54,7 +54,8 @@ public static class OtlpEndpoints
 
         try
         {
-            await ingestor.IngestAsync(request, body.Length, context.RequestAborted);
+            // The batch reads the pooled body in place; it is returned only after ingest (and the observers) finished.
+            await ingestor.IngestAsync(batch, body.Length, context.RequestAborted);
         }
         catch (InvalidDataException e)
         {

@@ -5,10 +5,13 @@ using Google.Protobuf;
 
 using OpenTelemetry.Proto.Collector.Trace.V1;
 
+using TraceLink.Protocol.Spans;
+
 namespace TraceLink.Ingest.Otlp;
 
 /// <summary>
-/// Decodes OTLP/HTTP trace export bodies (binary protobuf or OTLP/JSON) and validates span identifiers.
+/// Decodes OTLP/HTTP trace export bodies (binary protobuf or OTLP/JSON) into a validated <see cref="OtlpSpanBatch"/>.
+/// Binary bodies are read in place; JSON (the slow path) is parsed, encoded to protobuf and read the same way.
 /// OTLP/JSON differs from canonical proto3 JSON in one way that matters: trace and span ids are hex,
 /// not base64, so they are rewritten before the protobuf JSON parser sees them.
 /// </summary>
@@ -16,25 +19,11 @@ public static class OtlpTraceDecoder
 {
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
 
-    /// <summary>Decodes a binary protobuf body; returns null with a message for malformed input.</summary>
-    public static ExportTraceServiceRequest? DecodeProtobuf(ReadOnlySpan<byte> body, out string? error)
-    {
-        ExportTraceServiceRequest request;
-        try
-        {
-            request = ExportTraceServiceRequest.Parser.ParseFrom(body);
-        }
-        catch (InvalidProtocolBufferException e)
-        {
-            error = "malformed OTLP protobuf: " + e.Message;
-            return null;
-        }
-
-        return Validate(request, out error) ? request : null;
-    }
+    /// <summary>Reads a binary protobuf body in place (the batch refers to <paramref name="body"/>); returns null with a message for malformed input.</summary>
+    public static OtlpSpanBatch? DecodeProtobuf(ReadOnlyMemory<byte> body, out string? error) => OtlpSpanBatch.TryRead(body, out error);
 
     /// <summary>Decodes an OTLP/JSON body; returns null with a message for malformed input.</summary>
-    public static ExportTraceServiceRequest? DecodeJson(ReadOnlySpan<byte> body, out string? error)
+    public static OtlpSpanBatch? DecodeJson(ReadOnlySpan<byte> body, out string? error)
     {
         ExportTraceServiceRequest request;
         try
@@ -73,7 +62,7 @@ public static class OtlpTraceDecoder
             return null;
         }
 
-        return Validate(request, out error) ? request : null;
+        return OtlpSpanBatch.TryRead(request.ToByteArray(), out error);
     }
 
     /// <summary>
@@ -153,26 +142,5 @@ public static class OtlpTraceDecoder
         }
 
         span[key] = hex.Length == 0 ? string.Empty : Convert.ToBase64String(Convert.FromHexString(hex));
-    }
-
-    private static bool Validate(ExportTraceServiceRequest request, out string? error)
-    {
-        foreach (var resourceSpans in request.ResourceSpans)
-        {
-            foreach (var scopeSpans in resourceSpans.ScopeSpans)
-            {
-                foreach (var span in scopeSpans.Spans)
-                {
-                    if (span.TraceId.Length is not (0 or 16) || span.SpanId.Length is not (0 or 8) || span.ParentSpanId.Length is not (0 or 8))
-                    {
-                        error = $"span \"{span.Name}\" has an invalid id: trace id must be 16 bytes, span and parent span ids 8 bytes (got {span.TraceId.Length}, {span.SpanId.Length}, {span.ParentSpanId.Length})";
-                        return false;
-                    }
-                }
-            }
-        }
-
-        error = null;
-        return true;
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 
 using OpenTelemetry.Proto.Collector.Trace.V1;
 
+using TraceLink.Protocol.Spans;
 using TraceLink.Storage.Spans;
 
 namespace TraceLink.Ingest.Otlp;
@@ -45,15 +46,29 @@ public sealed class TraceIngestor
         _observerFailures = meter.CreateCounter<long>("tracelink.ingest.observer_failures", "{batch}", "Stored span batches an observer (span metrics, derived logs) failed to process.");
     }
 
-    /// <summary>Stores the batch; completes once it is durable. Returns the number of spans stored.</summary>
+    /// <summary>
+    /// Stores a decoded request (the in-process sensor's form) by encoding it and taking the wire path; completes once
+    /// it is durable. Throws <see cref="InvalidDataException"/> for a span id of the wrong length.
+    /// </summary>
     public async ValueTask<int> IngestAsync(ExportTraceServiceRequest request, int encodedBytes, CancellationToken cancellationToken)
     {
-        var stored = await _store.AppendAsync(request, cancellationToken);
+        ArgumentNullException.ThrowIfNull(request);
+        using var batch = OtlpSpanBatch.FromRequest(request);
+        return await IngestAsync(batch, encodedBytes, cancellationToken);
+    }
+
+    /// <summary>
+    /// Stores the batch; completes once it is durable and the observers have seen it (the batch's bytes may be
+    /// reused afterwards). Returns the number of spans stored.
+    /// </summary>
+    public async ValueTask<int> IngestAsync(OtlpSpanBatch batch, int encodedBytes, CancellationToken cancellationToken)
+    {
+        var stored = await _store.AppendAsync(batch, cancellationToken);
         foreach (var observer in _observers)
         {
             try
             {
-                await observer.OnStoredAsync(request, cancellationToken);
+                await observer.OnStoredAsync(batch, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -3,6 +3,7 @@ using System.Text;
 
 using Microsoft.AspNetCore.Http;
 
+using TraceLink.Protocol.Wire;
 using TraceLink.Storage.Tsdb;
 
 

@@ -71,6 +71,11 @@ internal sealed partial class RemoteWriteHandler(ISeriesStore store, RemoteWrite
         {
             await RejectAsync(context, e.StatusCode, e.Message, v2).ConfigureAwait(false);
         }
+        catch (InvalidDataException e)
+        {
+            // ProtoReader's malformed-input signal; the message already says "invalid protobuf".
+            await RejectAsync(context, StatusCodes.Status400BadRequest, e.Message, v2).ConfigureAwait(false);
+        }
         catch (InvalidProtocolBufferException e)
         {
             await RejectAsync(context, StatusCodes.Status400BadRequest, "invalid protobuf: " + e.Message, v2).ConfigureAwait(false);

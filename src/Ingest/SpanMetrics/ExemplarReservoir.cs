@@ -1,12 +1,11 @@
-using Google.Protobuf;
-
 namespace TraceLink.Ingest.SpanMetrics;
 
-/// <summary>A span kept as exemplar candidate; ids are referenced, not copied (ByteString is immutable).</summary>
+/// <summary>A span kept as exemplar candidate; ids are held by value (big-endian numbers), since request buffers are reused.</summary>
 internal struct ExemplarCandidate
 {
-    public ByteString TraceId;
-    public ByteString SpanId;
+    public UInt128 TraceId;
+    public ulong SpanId;
+    public bool HasSpanId;
     public double Seconds;
     public long TimestampMs;
     public bool Error;
@@ -30,13 +29,9 @@ internal sealed class ExemplarReservoir(int capacity)
     private bool _hasSlowest;
     private bool _hasSlowestError;
 
+    /// <summary>Considers a span with a trace id (the connector offers no others).</summary>
     public void Offer(in ExemplarCandidate candidate)
     {
-        if (candidate.TraceId.IsEmpty)
-        {
-            return;
-        }
-
         if (!_hasSlowest || candidate.Seconds > _slowest.Seconds)
         {
             _slowest = candidate;

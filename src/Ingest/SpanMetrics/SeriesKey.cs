@@ -17,11 +17,11 @@ internal sealed class SeriesKey(string service, string spanName, int kind, int s
 }
 
 /// <summary>A stack-only view of a span's dimensions, so looking up an existing series allocates nothing.</summary>
-internal readonly ref struct SeriesProbe(string service, string spanName, int kind, int status, ReadOnlySpan<string?> dimensions)
+internal readonly ref struct SeriesProbe(string service, ReadOnlySpan<char> spanName, int kind, int status, ReadOnlySpan<string?> dimensions)
 {
     public string Service { get; } = service;
 
-    public string SpanName { get; } = spanName;
+    public ReadOnlySpan<char> SpanName { get; } = spanName;
 
     public int Kind { get; } = kind;
 
@@ -55,12 +55,12 @@ internal sealed class SeriesKeyComparer : IEqualityComparer<SeriesKey>, IAlterna
 
     public bool Equals(SeriesProbe alternate, SeriesKey other)
         => alternate.Kind == other.Kind && alternate.Status == other.Status && alternate.Service == other.Service
-            && alternate.SpanName == other.SpanName && DimensionsEqual(alternate.Dimensions, other.Dimensions);
+            && alternate.SpanName.SequenceEqual(other.SpanName) && DimensionsEqual(alternate.Dimensions, other.Dimensions);
 
     public int GetHashCode(SeriesProbe alternate) => Hash(alternate.Service, alternate.SpanName, alternate.Kind, alternate.Status, alternate.Dimensions);
 
     public SeriesKey Create(SeriesProbe alternate)
-        => new(alternate.Service, alternate.SpanName, alternate.Kind, alternate.Status, alternate.Dimensions.ToArray());
+        => new(alternate.Service, alternate.SpanName.ToString(), alternate.Kind, alternate.Status, alternate.Dimensions.ToArray());
 
     private static bool DimensionsEqual(ReadOnlySpan<string?> x, ReadOnlySpan<string?> y)
     {
@@ -80,11 +80,11 @@ internal sealed class SeriesKeyComparer : IEqualityComparer<SeriesKey>, IAlterna
         return true;
     }
 
-    private static int Hash(string service, string spanName, int kind, int status, ReadOnlySpan<string?> dimensions)
+    private static int Hash(string service, ReadOnlySpan<char> spanName, int kind, int status, ReadOnlySpan<string?> dimensions)
     {
         var hash = default(HashCode);
         hash.Add(service, StringComparer.Ordinal);
-        hash.Add(spanName, StringComparer.Ordinal);
+        hash.Add(string.GetHashCode(spanName, StringComparison.Ordinal));
         hash.Add(kind);
         hash.Add(status);
         foreach (var dimension in dimensions)

@@ -1,11 +1,14 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Diagnostics.Metrics;
+using System.Text;
 
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Trace.V1;
 
+using TraceLink.Protocol.Spans;
 using TraceLink.Storage.Metadata;
 using TraceLink.Storage.Tsdb;
 
@@ -35,7 +38,7 @@ public sealed partial class SpanMetricsConnector : ISpanBatchObserver, IAsyncDis
     private readonly ILogger _logger;
     private readonly string _callsName;
     private readonly string _durationName;
-    private readonly string[] _dimensionKeys;
+    private readonly byte[][] _dimensionKeys;
     private readonly string?[] _dimensionDefaults;
     private readonly string[] _dimensionLabels;
     private readonly Lock _gate = new();
@@ -74,12 +77,12 @@ public sealed partial class SpanMetricsConnector : ISpanBatchObserver, IAsyncDis
         }
 
         var dimensions = options.Dimensions;
-        _dimensionKeys = new string[dimensions.Count];
+        _dimensionKeys = new byte[dimensions.Count][];
         _dimensionDefaults = new string?[dimensions.Count];
         _dimensionLabels = new string[dimensions.Count];
         for (var i = 0; i < dimensions.Count; i++)
         {
-            _dimensionKeys[i] = dimensions[i].Name;
+            _dimensionKeys[i] = Encoding.UTF8.GetBytes(dimensions[i].Name);
             _dimensionDefaults[i] = dimensions[i].Default;
             _dimensionLabels[i] = SanitizeLabelName(dimensions[i].Name);
         }
@@ -124,30 +127,54 @@ public sealed partial class SpanMetricsConnector : ISpanBatchObserver, IAsyncDis
     }
 
     /// <inheritdoc />
-    public ValueTask OnStoredAsync(ExportTraceServiceRequest request, CancellationToken cancellationToken)
+    public ValueTask OnStoredAsync(OtlpSpanBatch batch, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(batch);
         var count = 0;
         var overflowed = 0;
         // One scratch array per batch, not per span.
         var dimensions = new string?[_dimensionKeys.Length];
-        lock (_gate)
+        var body = batch.Body.Span;
+        var spans = batch.Spans;
+        char[]? rented = null;
+        Span<char> name = stackalloc char[256];
+        try
         {
-            foreach (var resourceSpans in request.ResourceSpans)
+            lock (_gate)
             {
-                var resourceAttributes = resourceSpans.Resource?.Attributes;
-                var service = SpanAttributeReader.ServiceName(resourceAttributes);
-                foreach (var scopeSpans in resourceSpans.ScopeSpans)
+                foreach (ref readonly var resource in batch.Resources)
                 {
-                    foreach (var span in scopeSpans.Spans)
+                    var resourceBytes = body[resource.Resource];
+                    var service = SpanAttributeReader.ServiceName(resourceBytes);
+                    for (var i = resource.FirstSpan; i < resource.FirstSpan + resource.SpanCount; i++)
                     {
+                        ref readonly var span = ref spans[i];
+                        var nameBytes = body[span.Name];
+                        if (nameBytes.Length > name.Length)
+                        {
+                            if (rented is not null)
+                            {
+                                ArrayPool<char>.Shared.Return(rented);
+                            }
+
+                            rented = ArrayPool<char>.Shared.Rent(nameBytes.Length);
+                            name = rented;
+                        }
+
                         count++;
-                        if (!Record(service, span, resourceAttributes, dimensions))
+                        if (!Record(service, body, span, name[..Encoding.UTF8.GetChars(nameBytes, name)], resourceBytes, dimensions))
                         {
                             overflowed++;
                         }
                     }
                 }
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
             }
         }
 
@@ -218,26 +245,27 @@ public sealed partial class SpanMetricsConnector : ISpanBatchObserver, IAsyncDis
         _flushGate.Dispose();
     }
 
-    private bool Record(string service, Span span, Google.Protobuf.Collections.RepeatedField<OpenTelemetry.Proto.Common.V1.KeyValue>? resourceAttributes, Span<string?> dimensions)
+    private bool Record(string service, ReadOnlySpan<byte> body, in WireSpan span, ReadOnlySpan<char> spanName, ReadOnlySpan<byte> resource, Span<string?> dimensions)
     {
+        var spanBytes = body[span.Message];
         for (var i = 0; i < _dimensionKeys.Length; i++)
         {
-            dimensions[i] = SpanAttributeReader.TryGet(span.Attributes, resourceAttributes, _dimensionKeys[i], out var value) ? value : _dimensionDefaults[i];
+            dimensions[i] = SpanAttributeReader.TryGet(spanBytes, resource, _dimensionKeys[i], out var value) ? value : _dimensionDefaults[i];
         }
 
-        var kind = (int)span.Kind;
+        var kind = span.Kind;
         if ((uint)kind >= (uint)KindNames.Length)
         {
             kind = 0;
         }
 
-        var status = (int)(span.Status?.Code ?? Status.Types.StatusCode.Unset);
+        var status = span.StatusCode;
         if ((uint)status >= (uint)StatusNames.Length)
         {
             status = 0;
         }
 
-        var probe = new SeriesProbe(service, span.Name, kind, status, dimensions);
+        var probe = new SeriesProbe(service, spanName, kind, status, dimensions);
         var inLimit = true;
         if (!_lookup.TryGetValue(probe, out var state))
         {
@@ -256,12 +284,15 @@ public sealed partial class SpanMetricsConnector : ISpanBatchObserver, IAsyncDis
 
         var seconds = span.EndTimeUnixNano > span.StartTimeUnixNano ? (span.EndTimeUnixNano - span.StartTimeUnixNano) / 1e9 : 0d;
         var bucket = state.Duration.Record(seconds);
-        if (_options.MaxExemplarsPerSeries >= 0 && !span.TraceId.IsEmpty)
+        var traceId = body[span.TraceId];
+        if (_options.MaxExemplarsPerSeries >= 0 && !traceId.IsEmpty)
         {
+            var spanId = body[span.SpanId];
             var candidate = new ExemplarCandidate
             {
-                TraceId = span.TraceId,
-                SpanId = span.SpanId,
+                TraceId = BinaryPrimitives.ReadUInt128BigEndian(traceId),
+                SpanId = spanId.Length == 8 ? BinaryPrimitives.ReadUInt64BigEndian(spanId) : 0,
+                HasSpanId = spanId.Length == 8,
                 Seconds = seconds,
                 TimestampMs = (long)(span.EndTimeUnixNano / 1_000_000),
                 Error = status == (int)Status.Types.StatusCode.Error,
@@ -318,6 +349,7 @@ public sealed partial class SpanMetricsConnector : ISpanBatchObserver, IAsyncDis
         }
 
         // Exemplar stores reject out-of-order exemplars per series: append oldest first, skip any older than the last one.
+        Span<byte> ids = stackalloc byte[24];
         candidates.Sort(static (a, b) => a.TimestampMs.CompareTo(b.TimestampMs));
         foreach (var candidate in candidates)
         {
@@ -327,10 +359,12 @@ public sealed partial class SpanMetricsConnector : ISpanBatchObserver, IAsyncDis
             }
 
             state.LastExemplarMs = candidate.TimestampMs;
+            BinaryPrimitives.WriteUInt128BigEndian(ids, candidate.TraceId);
+            BinaryPrimitives.WriteUInt64BigEndian(ids[16..], candidate.SpanId);
             Label[] labels =
             [
-                new("span_id", Convert.ToHexStringLower(candidate.SpanId.Span)),
-                new("trace_id", Convert.ToHexStringLower(candidate.TraceId.Span)),
+                new("span_id", candidate.HasSpanId ? Convert.ToHexStringLower(ids[16..]) : string.Empty),
+                new("trace_id", Convert.ToHexStringLower(ids[..16])),
             ];
             appender.AppendExemplar(state.DurationLabels, new Exemplar(labels, candidate.Seconds, candidate.TimestampMs));
         }

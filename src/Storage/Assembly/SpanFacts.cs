@@ -6,6 +6,7 @@ using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
 
 using TraceLink.Protocol.Spans;
+using TraceLink.Protocol.Wire;
 using TraceLink.Storage.Spans;
 
 namespace TraceLink.Storage.Assembly;
@@ -18,14 +19,19 @@ internal sealed class SpanFacts
 {
     internal const string HostName = "host.name";
 
-    private SpanFacts(StoredSpan stored)
+    private readonly StoredSpan? _stored;
+    private TapSide? _tapSide;
+
+    private SpanFacts(StoredSpan? stored, long locator)
     {
-        Stored = stored;
+        _stored = stored;
+        Locator = locator;
     }
 
-    public StoredSpan Stored { get; }
+    /// <summary>The decoded span; only facts built from a <see cref="StoredSpan"/> (query-time assembly) have one.</summary>
+    public StoredSpan Stored => _stored ?? throw new InvalidOperationException("facts built from wire bytes carry no decoded span");
 
-    public long Locator => Stored.Locator;
+    public long Locator { get; private set; }
 
     /// <summary>The span id: the SDK's, or one derived from the locator for id-less sensor spans.</summary>
     public ulong SpanId { get; private set; }
@@ -109,59 +115,84 @@ internal sealed class SpanFacts
 
     public static SpanFacts From(StoredSpan stored)
     {
-        var facts = new SpanFacts(stored);
+        ArgumentNullException.ThrowIfNull(stored);
+        var facts = new SpanFacts(stored, stored.Locator);
         var span = stored.Span;
-        facts.Start = (long)span.StartTimeUnixNano;
-        facts.End = Math.Max(facts.Start, (long)span.EndTimeUnixNano);
-        if (span.TraceId.Length == 16 && !IsZero(span.TraceId.Span))
-        {
-            facts.TraceId = span.TraceId;
-        }
-
-        if (span.ParentSpanId.Length == 8)
-        {
-            facts.HeaderParent = BinaryPrimitives.ReadUInt64BigEndian(span.ParentSpanId.Span);
-        }
-
-        string? tapSide = null;
         foreach (var attribute in stored.Resource.Attributes)
         {
-            facts.Apply(attribute, ref tapSide);
+            facts.Apply(attribute);
         }
 
         foreach (var attribute in span.Attributes)
         {
-            facts.Apply(attribute, ref tapSide);
+            facts.Apply(attribute);
         }
 
-        facts.Side = tapSide switch
-        {
-            "c" or "c-p" => TapSide.Client,
-            "s" or "s-p" => TapSide.Server,
-            "c-app" => TapSide.ClientApp,
-            "s-app" => TapSide.ServerApp,
-            _ => span.Kind switch
-            {
-                Span.Types.SpanKind.Server or Span.Types.SpanKind.Consumer => TapSide.ServerApp,
-                Span.Types.SpanKind.Client or Span.Types.SpanKind.Producer => TapSide.ClientApp,
-                _ => TapSide.App,
-            },
-        };
+        facts.Finish(span.TraceId.Span, span.SpanId.Span, span.ParentSpanId.Span, (long)span.StartTimeUnixNano, (long)span.EndTimeUnixNano, (int)span.Kind);
+        return facts;
+    }
 
-        if (span.SpanId.Length == 8 && !IsZero(span.SpanId.Span))
+    /// <summary>The facts an encoded <c>Resource</c> contributes to each of its spans (a template for <see cref="From(long, SpanFacts, ReadOnlySpan{byte})"/>).</summary>
+    public static SpanFacts ForResource(ReadOnlySpan<byte> resource)
+    {
+        var facts = new SpanFacts(null, 0);
+        foreach (WireKeyValue attribute in WireAttributeReader.OfResource(resource))
         {
-            facts.SpanId = BinaryPrimitives.ReadUInt64BigEndian(span.SpanId.Span);
-            facts.HasOwnSpanId = true;
-        }
-        else
-        {
-            facts.SpanId = SyntheticIds.SpanIdFor(stored.Locator);
+            facts.Apply(attribute);
         }
 
         return facts;
     }
 
-    private void Apply(KeyValue attribute, ref string? tapSide)
+    /// <summary>Facts of an encoded <c>Span</c> at <paramref name="locator"/>, on top of its resource's <paramref name="resource"/> facts.</summary>
+    public static SpanFacts From(long locator, SpanFacts resource, ReadOnlySpan<byte> span)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        var facts = (SpanFacts)resource.MemberwiseClone();
+        facts.Locator = locator;
+        WireSpan fields = WireSpan.Read(span);
+        foreach (WireKeyValue attribute in WireAttributeReader.OfSpan(span))
+        {
+            facts.Apply(attribute);
+        }
+
+        facts.Finish(span[fields.TraceId], span[fields.SpanId], span[fields.ParentSpanId], (long)fields.StartTimeUnixNano, (long)fields.EndTimeUnixNano, fields.Kind);
+        return facts;
+    }
+
+    private void Finish(ReadOnlySpan<byte> traceId, ReadOnlySpan<byte> spanId, ReadOnlySpan<byte> parentSpanId, long start, long end, int kind)
+    {
+        Start = start;
+        End = Math.Max(start, end);
+        if (traceId.Length == 16 && !IsZero(traceId))
+        {
+            TraceId = _stored is not null ? _stored.Span.TraceId : ByteString.CopyFrom(traceId);
+        }
+
+        if (parentSpanId.Length == 8)
+        {
+            HeaderParent = BinaryPrimitives.ReadUInt64BigEndian(parentSpanId);
+        }
+
+        Side = _tapSide ?? (Span.Types.SpanKind)kind switch
+        {
+            Span.Types.SpanKind.Server or Span.Types.SpanKind.Consumer => TapSide.ServerApp,
+            Span.Types.SpanKind.Client or Span.Types.SpanKind.Producer => TapSide.ClientApp,
+            _ => TapSide.App,
+        };
+
+        if (spanId.Length == 8 && !IsZero(spanId))
+        {
+            SpanId = BinaryPrimitives.ReadUInt64BigEndian(spanId);
+            HasOwnSpanId = true;
+        }
+        else
+        {
+            SpanId = SyntheticIds.SpanIdFor(Locator);
+        }
+    }
+
+    private void Apply(KeyValue attribute)
     {
         var value = attribute.Value;
         if (value is null)
@@ -169,59 +200,172 @@ internal sealed class SpanFacts
             return;
         }
 
-        switch (attribute.Key)
+        switch (FactOf(attribute.Key))
         {
-            case SpanAttributeNames.TapSide:
-                tapSide = value.StringValue;
+            case Fact.None:
                 break;
-            case HostName:
-                Host = value.StringValue;
+            case Fact.TapSide:
+                _tapSide = SideOf(value.StringValue);
                 break;
-            case SpanAttributeNames.ProcessPid:
-                Pid = AsInt(value);
+            case var fact when IsText(fact):
+                SetText(fact, value.StringValue);
                 break;
-            case SpanAttributeNames.ThreadId:
-                Tid = AsInt(value);
+            case var fact:
+                SetNumber(fact, AsInt(value));
                 break;
-            case SpanAttributeNames.PseudoThreadId:
-                PseudoTid = AsInt(value);
+        }
+    }
+
+    private void Apply(in WireKeyValue attribute)
+    {
+        if (attribute.Kind == WireValueKind.None)
+        {
+            return;
+        }
+
+        Fact fact = FactOf(attribute.Key);
+        switch (fact)
+        {
+            case Fact.None:
                 break;
-            case SpanAttributeNames.TcpReqSeq:
-                HasReqSeq = true;
-                ReqSeq = AsInt(value);
+            case Fact.TapSide:
+                _tapSide = SideOf(attribute.Kind == WireValueKind.String ? attribute.Bytes : default);
                 break;
-            case SpanAttributeNames.TcpRespSeq:
-                HasRespSeq = true;
-                RespSeq = AsInt(value);
+            case var _ when IsText(fact):
+                // A non-string value reads as empty, as AnyValue.StringValue does.
+                SetText(fact, attribute.StringValue());
                 break;
-            case SpanAttributeNames.XRequestIdReq:
-                XridReq = value.StringValue;
+            default:
+                SetNumber(fact, attribute.TryGetInt64(out long number) ? number : 0);
                 break;
-            case SpanAttributeNames.XRequestIdResp:
-                XridResp = value.StringValue;
+        }
+    }
+
+    private static bool IsText(Fact fact) => fact is Fact.Host or Fact.XridReq or Fact.XridResp or Fact.LocalAddress or Fact.PeerAddress;
+
+    private void SetText(Fact fact, string value)
+    {
+        switch (fact)
+        {
+            case Fact.Host:
+                Host = value;
                 break;
-            case SpanAttributeNames.SyscallTraceIdReq:
-                SysReq = AsInt(value);
+            case Fact.XridReq:
+                XridReq = value;
                 break;
-            case SpanAttributeNames.SyscallTraceIdResp:
-                SysResp = AsInt(value);
+            case Fact.XridResp:
+                XridResp = value;
                 break;
-            case SpanAttributeNames.LocalAddress:
-                LocalAddress = value.StringValue;
+            case Fact.LocalAddress:
+                LocalAddress = value;
                 break;
-            case SpanAttributeNames.LocalPort:
-                LocalPort = AsInt(value);
-                break;
-            case SpanAttributeNames.PeerAddress:
-                PeerAddress = value.StringValue;
-                break;
-            case SpanAttributeNames.PeerPort:
-                PeerPort = AsInt(value);
+            case Fact.PeerAddress:
+                PeerAddress = value;
                 break;
             default:
                 break;
         }
     }
+
+    private void SetNumber(Fact fact, long value)
+    {
+        switch (fact)
+        {
+            case Fact.Pid:
+                Pid = value;
+                break;
+            case Fact.Tid:
+                Tid = value;
+                break;
+            case Fact.PseudoTid:
+                PseudoTid = value;
+                break;
+            case Fact.ReqSeq:
+                HasReqSeq = true;
+                ReqSeq = value;
+                break;
+            case Fact.RespSeq:
+                HasRespSeq = true;
+                RespSeq = value;
+                break;
+            case Fact.SysReq:
+                SysReq = value;
+                break;
+            case Fact.SysResp:
+                SysResp = value;
+                break;
+            case Fact.LocalPort:
+                LocalPort = value;
+                break;
+            case Fact.PeerPort:
+                PeerPort = value;
+                break;
+            default:
+                break;
+        }
+    }
+
+    private static TapSide? SideOf(string value) => value switch
+    {
+        "c" or "c-p" => TapSide.Client,
+        "s" or "s-p" => TapSide.Server,
+        "c-app" => TapSide.ClientApp,
+        "s-app" => TapSide.ServerApp,
+        _ => null,
+    };
+
+    private static TapSide? SideOf(ReadOnlySpan<byte> value) => value switch
+    {
+        _ when value.SequenceEqual("c"u8) || value.SequenceEqual("c-p"u8) => TapSide.Client,
+        _ when value.SequenceEqual("s"u8) || value.SequenceEqual("s-p"u8) => TapSide.Server,
+        _ when value.SequenceEqual("c-app"u8) => TapSide.ClientApp,
+        _ when value.SequenceEqual("s-app"u8) => TapSide.ServerApp,
+        _ => null,
+    };
+
+    private static Fact FactOf(string key) => FactOf(key.AsSpan());
+
+    private static Fact FactOf(ReadOnlySpan<byte> key)
+    {
+        // Most SDK attribute keys match none of these: a length check rejects them cheaply.
+        if (key.Length is < 8 or > 21)
+        {
+            return Fact.None;
+        }
+
+        Span<char> chars = stackalloc char[21];
+        for (int i = 0; i < key.Length; i++)
+        {
+            if (key[i] >= 0x80)
+            {
+                return Fact.None;
+            }
+
+            chars[i] = (char)key[i];
+        }
+
+        return FactOf(chars[..key.Length]);
+    }
+
+    private static Fact FactOf(ReadOnlySpan<char> key) => key switch
+    {
+        SpanAttributeNames.TapSide => Fact.TapSide,
+        HostName => Fact.Host,
+        SpanAttributeNames.ProcessPid => Fact.Pid,
+        SpanAttributeNames.ThreadId => Fact.Tid,
+        SpanAttributeNames.PseudoThreadId => Fact.PseudoTid,
+        SpanAttributeNames.TcpReqSeq => Fact.ReqSeq,
+        SpanAttributeNames.TcpRespSeq => Fact.RespSeq,
+        SpanAttributeNames.XRequestIdReq => Fact.XridReq,
+        SpanAttributeNames.XRequestIdResp => Fact.XridResp,
+        SpanAttributeNames.SyscallTraceIdReq => Fact.SysReq,
+        SpanAttributeNames.SyscallTraceIdResp => Fact.SysResp,
+        SpanAttributeNames.LocalAddress => Fact.LocalAddress,
+        SpanAttributeNames.LocalPort => Fact.LocalPort,
+        SpanAttributeNames.PeerAddress => Fact.PeerAddress,
+        SpanAttributeNames.PeerPort => Fact.PeerPort,
+        _ => Fact.None,
+    };
 
     private static long AsInt(AnyValue value) => value.ValueCase switch
     {
@@ -232,4 +376,24 @@ internal sealed class SpanFacts
     };
 
     private static bool IsZero(ReadOnlySpan<byte> bytes) => !bytes.ContainsAnyExcept((byte)0);
+
+    private enum Fact
+    {
+        None,
+        TapSide,
+        Host,
+        Pid,
+        Tid,
+        PseudoTid,
+        ReqSeq,
+        RespSeq,
+        XridReq,
+        XridResp,
+        SysReq,
+        SysResp,
+        LocalAddress,
+        LocalPort,
+        PeerAddress,
+        PeerPort,
+    }
 }

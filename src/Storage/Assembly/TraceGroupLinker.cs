@@ -68,16 +68,25 @@ public sealed class TraceGroupLinker : ISpanIndexObserver, IDisposable
     public void OnSpanAppended(StoredSpan span) => Link(span);
 
     /// <inheritdoc />
-    public void OnSpansAppended(IReadOnlyList<StoredSpan> spans, bool replayed)
+    public void OnSpansAppended(AppendedSpans spans, bool replayed)
     {
         ArgumentNullException.ThrowIfNull(spans);
         Locked((spans, replayed), static (linker, state) =>
         {
+            // Spans of one resource come together: their resource facts are read once.
+            var resourceLocator = long.MinValue;
+            SpanFacts? resource = null;
             for (var i = 0; i < state.spans.Count; i++)
             {
+                if (resource is null || state.spans.ResourceLocator(i) != resourceLocator)
+                {
+                    resourceLocator = state.spans.ResourceLocator(i);
+                    resource = SpanFacts.ForResource(state.spans.Resource(i));
+                }
+
                 // A span appended after opening has a locator no earlier run can have linked (only committed
                 // spans are linked, and committed addresses are never reused), so only replays look it up.
-                linker.LinkLocked(SpanFacts.From(state.spans[i]), checkLinked: state.replayed);
+                linker.LinkLocked(SpanFacts.From(state.spans.Locator(i), resource, state.spans.Span(i)), checkLinked: state.replayed);
             }
 
             return true;

@@ -14,6 +14,9 @@ using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Resource.V1;
 using OpenTelemetry.Proto.Trace.V1;
 
+using TraceLink.Protocol.Spans;
+using TraceLink.Protocol.Wire;
+
 namespace TraceLink.Storage.Spans;
 
 /// <summary>
@@ -44,8 +47,7 @@ public sealed class FasterSpanStore : ISpanStore
     private readonly ConcurrentBag<RecordEncoder> _encoders = [];
     private readonly PostingBatch _batch = new();
     private readonly List<IndexWork> _drained = [];
-    private readonly StoredSpan[] _observed = new StoredSpan[ObserverBatch];
-    private int _observedCount;
+    private readonly AppendedSpans _observed = new();
     private int _draining;
     private readonly ConcurrentDictionary<long, Resource> _resources = new();
     private readonly SemaphoreSlim _maintenanceGate = new(1, 1);
@@ -54,8 +56,6 @@ public sealed class FasterSpanStore : ISpanStore
     private readonly Task _retentionLoop;
     private readonly long _maxRecordLength;
     private static readonly DroppedRanges DroppedRangesNone = DroppedRanges.Load(string.Empty);
-    private static readonly Resource EmptyResource = new();
-    private static readonly InstrumentationScope EmptyScope = new();
     private long _observerReplayFrom = long.MaxValue;
     private long _indexedUntil;
     private long _lastCompaction = Stopwatch.GetTimestamp();
@@ -113,6 +113,14 @@ public sealed class FasterSpanStore : ISpanStore
     public async ValueTask<int> AppendAsync(ExportTraceServiceRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        using OtlpSpanBatch batch = OtlpSpanBatch.FromRequest(request);
+        return await AppendAsync(batch, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<int> AppendAsync(OtlpSpanBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (!_encoders.TryTake(out RecordEncoder? encoder))
@@ -123,17 +131,18 @@ public sealed class FasterSpanStore : ISpanStore
         IndexWork work;
         try
         {
-            encoder.Encode(request, _maxRecordLength);
+            encoder.Encode(batch, _maxRecordLength);
             if (encoder.SpanCount == 0)
             {
                 return 0;
             }
 
-            work = new IndexWork(request, encoder.SpanCount);
+            work = new IndexWork(batch, encoder.SpanCount);
             lock (_writeLock)
             {
                 long resourceLocator = 0;
                 int span = 0;
+                int resource = 0;
                 long end = 0;
                 for (int i = 0; i < encoder.Count; i++)
                 {
@@ -153,6 +162,7 @@ public sealed class FasterSpanStore : ISpanStore
                     else
                     {
                         resourceLocator = address;
+                        work.ResourceLocators[resource++] = address;
                     }
 
                     end = address + SpanLogFiles.EntrySize(record.Length);
@@ -168,12 +178,27 @@ public sealed class FasterSpanStore : ISpanStore
             _encoders.Add(encoder);
         }
 
-        // Once enqueued the records are committed and indexed even if the caller gives up, so no cancellation here.
-        await WaitForCommitAsync(work.End).ConfigureAwait(false);
-        DrainIndex();
+        try
+        {
+            // Once enqueued the records are committed and indexed even if the caller gives up, so no cancellation here.
+            await WaitForCommitAsync(work.End).ConfigureAwait(false);
+            DrainIndex();
 
-        // Another caller may be indexing this work together with its own; it completes the task when done.
-        await work.Indexed.Task.ConfigureAwait(false);
+            // Another caller may be indexing this work together with its own; it completes the task when done.
+            await work.Indexed.Task.ConfigureAwait(false);
+        }
+        catch (Exception) when (!work.Indexed.Task.IsCompleted)
+        {
+            // The work stays queued for a later drain, but the caller's request buffer is released once this throws:
+            // give the work its own copy (under the index lock, so no drain is reading the old bytes meanwhile).
+            lock (_indexLock)
+            {
+                work.Batch = work.Batch.WithCopiedBody();
+            }
+
+            throw;
+        }
+
         return work.Locators.Length;
     }
 
@@ -550,10 +575,6 @@ public sealed class FasterSpanStore : ISpanStore
                     _batch.FlushTo(_index);
                 }
 
-                if (_observedCount >= ObserverBatch)
-                {
-                    FlushObservers(replayed: false);
-                }
             }
 
             if (indexed >= 0)
@@ -584,53 +605,62 @@ public sealed class FasterSpanStore : ISpanStore
 
     private void AddPostings(IndexWork work)
     {
-        int next = 0;
-        foreach (ResourceSpans resourceSpans in work.Request.ResourceSpans)
+        OtlpSpanBatch batch = work.Batch;
+        ReadOnlyMemory<byte> memory = batch.Body;
+        ReadOnlySpan<byte> body = memory.Span;
+        ReadOnlySpan<WireSpan> spans = batch.Spans;
+        int r = 0;
+        foreach (ref readonly WireResource resource in batch.Resources)
         {
-            if (RecordEncoder.SpanCountOf(resourceSpans) == 0)
+            ReadOnlySpan<byte> resourceBytes = body[resource.Resource];
+            var keys = new SpanPostings.ResourceKeys(resourceBytes);
+            if (resource.HasResource)
             {
-                continue;
+                _catalog.AddResource(resourceBytes);
             }
 
-            var keys = new SpanPostings.ResourceKeys(resourceSpans.Resource);
-            if (resourceSpans.Resource is not null)
+            long resourceLocator = work.ResourceLocators[r++];
+            for (int i = resource.FirstSpan; i < resource.FirstSpan + resource.SpanCount; i++)
             {
-                _catalog.AddResource(resourceSpans.Resource.Attributes);
-            }
-
-            foreach (ScopeSpans scopeSpans in resourceSpans.ScopeSpans)
-            {
-                foreach (Span span in scopeSpans.Spans)
+                ref readonly WireSpan span = ref spans[i];
+                long locator = work.Locators[i];
+                SpanPostings.Collect(keys, body, span, locator, _batch);
+                _catalog.AddSpan(body[span.Message], (long)span.StartTimeUnixNano);
+                if (_options.Observers.Count > 0)
                 {
-                    long locator = work.Locators[next++];
-                    SpanPostings.Collect(keys, span, locator, _batch);
-                    _catalog.AddSpan(span.Attributes, (long)span.StartTimeUnixNano);
-                    NotifyObservers(locator, resourceSpans.Resource, scopeSpans.Scope, span, replayedFrom: null);
+                    if (_observed.Count >= ObserverBatch)
+                    {
+                        FlushObservers(replayed: false);
+                    }
+
+                    // The request buffer outlives the observer call: its owner waits for this work to be indexed.
+                    _observed.Add(locator, resourceLocator, memory[resource.Resource], memory[span.Message]);
                 }
             }
         }
     }
 
-    /// <summary>Queues a span for the observers (the trace-group linker), which get it in log order in the next batch.</summary>
-    private void NotifyObservers(long locator, Resource? resource, InstrumentationScope? scope, Span span, long? replayedFrom)
+    /// <summary>Queues a replayed span for the observers (the trace-group linker), which get it in log order in the next batch.</summary>
+    private void NotifyReplayed(long locator, long resourceLocator, byte[] resource, ReadOnlySpan<byte> span)
     {
-        if (_options.Observers.Count == 0 || (replayedFrom is not null && locator < _observerReplayFrom))
+        if (_options.Observers.Count == 0 || locator < _observerReplayFrom)
         {
             return;
         }
 
-        if (_observedCount == _observed.Length)
+        if (_observed.Count >= ObserverBatch)
         {
-            FlushObservers(replayedFrom is not null);
+            FlushObservers(replayed: true);
         }
 
-        _observed[_observedCount++] = new StoredSpan(locator, resource ?? EmptyResource, scope ?? EmptyScope, span);
+        _observed.AddCopy(locator, resourceLocator, resource, span);
     }
 
     /// <summary>Hands the queued spans to each observer; on replay only those at or after the observer's own replay point.</summary>
     private void FlushObservers(bool replayed)
     {
-        if (_observedCount == 0)
+        int count = _observed.Count;
+        if (count == 0)
         {
             return;
         }
@@ -640,22 +670,29 @@ public sealed class FasterSpanStore : ISpanStore
             foreach (ISpanIndexObserver observer in _options.Observers)
             {
                 int from = 0;
-                while (replayed && from < _observedCount && _observed[from].Locator < observer.ReplayFrom)
+                while (replayed && from < count && _observed.Locator(from) < observer.ReplayFrom)
                 {
                     from++;
                 }
 
-                if (from < _observedCount)
+                if (from < count)
                 {
-                    observer.OnSpansAppended(new ArraySegment<StoredSpan>(_observed, from, _observedCount - from), replayed);
+                    _observed.Window(from);
+                    try
+                    {
+                        observer.OnSpansAppended(_observed, replayed);
+                    }
+                    finally
+                    {
+                        _observed.Window(0);
+                    }
                 }
             }
         }
         finally
         {
             // Never handed over twice, even when an observer failed part-way.
-            Array.Clear(_observed, 0, _observedCount);
-            _observedCount = 0;
+            _observed.Clear();
         }
     }
 
@@ -838,6 +875,56 @@ public sealed class FasterSpanStore : ISpanStore
         }
     }
 
+    /// <summary>The encoded <c>Resource</c> of the resource record at <paramref name="locator"/>; empty when unreadable.</summary>
+    private byte[] ReadResourceBytes(long locator)
+    {
+        if (locator < _log.BeginAddress)
+        {
+            return [];
+        }
+
+        byte[]? buffer = _files.TryRead(locator, out int length);
+        if (buffer is null)
+        {
+            return [];
+        }
+
+        try
+        {
+            ReadOnlySpan<byte> record = buffer.AsSpan(0, length);
+            return record[1] == SpanLogRecord.TypeResource ? ResourceField(SpanLogRecord.Payload(record, SpanLogRecord.TypeResource)).ToArray() : [];
+        }
+        catch (InvalidDataException)
+        {
+            return [];
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Field 1 (<c>resource</c>) of an encoded <c>ResourceSpans</c>; empty when absent.</summary>
+    private static ReadOnlySpan<byte> ResourceField(ReadOnlySpan<byte> resourceSpans)
+    {
+        ReadOnlySpan<byte> resource = default;
+        var reader = new ProtoReader(resourceSpans);
+        while (!reader.End)
+        {
+            int field = reader.Tag(out int wireType);
+            if (field == 1 && wireType == 2)
+            {
+                resource = reader.Bytes();
+            }
+            else
+            {
+                reader.Skip(wireType);
+            }
+        }
+
+        return resource;
+    }
+
     private void CacheResource(long locator, Resource resource)
     {
         if (_resources.Count >= ResourceCacheLimit)
@@ -851,18 +938,21 @@ public sealed class FasterSpanStore : ISpanStore
     /// <summary>An appended request waiting for its commit to be indexed.</summary>
     private sealed class IndexWork
     {
-        public IndexWork(ExportTraceServiceRequest request, int spans)
+        public IndexWork(OtlpSpanBatch batch, int spans)
         {
-            Request = request;
+            Batch = batch;
             Locators = new long[spans];
+            ResourceLocators = new long[batch.Resources.Length];
         }
 
         /// <summary>Completed once the work's postings are in the index and its spans with the observers.</summary>
         public TaskCompletionSource Indexed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public ExportTraceServiceRequest Request { get; }
+        public OtlpSpanBatch Batch { get; set; }
 
         public long[] Locators { get; }
+
+        public long[] ResourceLocators { get; }
 
         public long End { get; set; }
     }
@@ -873,6 +963,7 @@ public sealed class FasterSpanStore : ISpanStore
         private readonly FasterSpanStore _store;
         private readonly long _from;
         private long _keysFor = -1;
+        private byte[] _resource = [];
         private SpanPostings.ResourceKeys _keys;
 
         public Replay(FasterSpanStore store, long from)
@@ -893,12 +984,13 @@ public sealed class FasterSpanStore : ISpanStore
 
             if (type == SpanLogRecord.TypeResource)
             {
-                Resource resource = ResourceSpans.Parser.ParseFrom(SpanLogRecord.Payload(record, type)).Resource ?? new Resource();
-                _store.CacheResource(address, resource);
+                ReadOnlySpan<byte> payload = SpanLogRecord.Payload(record, type);
+                _store.CacheResource(address, ResourceSpans.Parser.ParseFrom(payload).Resource ?? new Resource());
+                UseResource(address, ResourceField(payload).ToArray());
                 if (index)
                 {
                     Replayed++;
-                    _store._catalog.AddResource(resource.Attributes);
+                    _store._catalog.AddResource(_resource);
                 }
 
                 return;
@@ -907,20 +999,28 @@ public sealed class FasterSpanStore : ISpanStore
             long resourceLocator = SpanLogRecord.ResourceLocator(record);
             if (resourceLocator != _keysFor)
             {
-                _keys = new SpanPostings.ResourceKeys(_store.GetResource(resourceLocator));
-                _keysFor = resourceLocator;
+                UseResource(resourceLocator, _store.ReadResourceBytes(resourceLocator));
             }
 
-            ScopeSpans scopeSpans = ScopeSpans.Parser.ParseFrom(SpanLogRecord.Payload(record, type));
-            foreach (Span span in scopeSpans.Spans)
+            var scopeSpans = new ProtoReader(SpanLogRecord.Payload(record, type));
+            while (!scopeSpans.End)
             {
-                if (index)
+                int field = scopeSpans.Tag(out int wireType);
+                if (field != 2 || wireType != 2)
                 {
-                    SpanPostings.Collect(_keys, span, address, _store._batch);
-                    _store._catalog.AddSpan(span.Attributes, (long)span.StartTimeUnixNano);
+                    scopeSpans.Skip(wireType);
+                    continue;
                 }
 
-                _store.NotifyObservers(address, _store.GetResource(resourceLocator), scopeSpans.Scope, span, replayedFrom: address);
+                ReadOnlySpan<byte> spanBytes = scopeSpans.Bytes();
+                if (index)
+                {
+                    WireSpan span = WireSpan.Read(spanBytes);
+                    SpanPostings.Collect(_keys, spanBytes, span, address, _store._batch);
+                    _store._catalog.AddSpan(spanBytes, (long)span.StartTimeUnixNano);
+                }
+
+                _store.NotifyReplayed(address, resourceLocator, _resource, spanBytes);
             }
 
             if (index)
@@ -938,6 +1038,13 @@ public sealed class FasterSpanStore : ISpanStore
         {
             _store._batch.FlushTo(_store._index);
             _store.FlushObservers(replayed: true);
+        }
+
+        private void UseResource(long locator, byte[] resource)
+        {
+            _keysFor = locator;
+            _resource = resource;
+            _keys = new SpanPostings.ResourceKeys(resource);
         }
     }
 

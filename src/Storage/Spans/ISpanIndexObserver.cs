@@ -16,11 +16,12 @@ public interface ISpanIndexObserver
     void OnSpanAppended(StoredSpan span);
 
     /// <summary>
-    /// Called with consecutive spans in log order: the spans of the appends indexed together, or a slice of the log
-    /// replayed after opening (<paramref name="replayed"/>; only those spans can already be in the observer's state).
-    /// The store calls this rather than <see cref="OnSpanAppended"/> so an observer can do its work once per batch.
+    /// Called with consecutive spans in log order, as encoded bytes: the spans of the appends indexed together, or a
+    /// slice of the log replayed after opening (<paramref name="replayed"/>; only those spans can already be in the
+    /// observer's state). The store calls this rather than <see cref="OnSpanAppended"/> so an observer can do its work
+    /// once per batch without a decoded span object per span; <paramref name="spans"/> is valid only during the call.
     /// </summary>
-    void OnSpansAppended(IReadOnlyList<StoredSpan> spans, bool replayed);
+    void OnSpansAppended(AppendedSpans spans, bool replayed);
 
     /// <summary>
     /// Called by the store after a span-log commit, off the ingest path: persist state covering every span

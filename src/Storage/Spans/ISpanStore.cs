@@ -1,5 +1,7 @@
 using OpenTelemetry.Proto.Collector.Trace.V1;
 
+using TraceLink.Protocol.Spans;
+
 namespace TraceLink.Storage.Spans;
 
 /// <summary>
@@ -13,6 +15,14 @@ public interface ISpanStore : IAsyncDisposable
     /// spans are durable (span-log commit); returns the number of spans stored.
     /// </summary>
     ValueTask<int> AppendAsync(ExportTraceServiceRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Appends and indexes every span of a validated wire batch (the ingest path: no decoded object graph); completes
+    /// only once the spans are durable. <paramref name="batch"/>'s body must stay unchanged until then. The default
+    /// decodes the batch for stores that hold decoded spans.
+    /// </summary>
+    ValueTask<int> AppendAsync(OtlpSpanBatch batch, CancellationToken cancellationToken) =>
+        AppendAsync(ExportTraceServiceRequest.Parser.ParseFrom((batch ?? throw new ArgumentNullException(nameof(batch))).Body.Span), cancellationToken);
 
     /// <summary>All stored spans of a 16-byte trace id, in log order; empty when unknown.</summary>
     IReadOnlyList<StoredSpan> GetTrace(ReadOnlySpan<byte> traceId);

@@ -1,16 +1,12 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Text;
 
-using Google.Protobuf;
-
-using OpenTelemetry.Proto.Collector.Trace.V1;
-using OpenTelemetry.Proto.Trace.V1;
+using TraceLink.Protocol.Spans;
 
 namespace TraceLink.Storage.Spans;
 
 /// <summary>
-/// Encodes an export request into span-log records (one per resource, one per span) in a reusable buffer, outside
+/// Encodes a wire batch into span-log records (one per resource, one per span) in a reusable buffer, outside
 /// the writer lock. Span records still need their resource locator and CRC seal, which only the writer knows.
 /// </summary>
 internal sealed class RecordEncoder
@@ -26,80 +22,63 @@ internal sealed class RecordEncoder
 
     public int SpanCount { get; private set; }
 
-    public static int SpanCountOf(ResourceSpans resourceSpans)
-    {
-        int count = 0;
-        foreach (ScopeSpans scope in resourceSpans.ScopeSpans)
-        {
-            count += scope.Spans.Count;
-        }
-
-        return count;
-    }
-
     public Span<byte> Record(int index) => _buffer.AsSpan(_offsets[index], _lengths[index]);
 
     public byte Type(int index) => _types[index];
 
     public uint CrcState(int index) => _crcStates[index];
 
-    /// <summary>Encodes <paramref name="request"/>; throws <see cref="InvalidDataException"/> when one record would not fit a log page.</summary>
-    public void Encode(ExportTraceServiceRequest request, long maxRecordLength)
+    /// <summary>
+    /// Encodes <paramref name="batch"/> by copying its resource, scope and span bytes as they arrived (no re-encoding);
+    /// throws <see cref="InvalidDataException"/> when one record would not fit a log page.
+    /// </summary>
+    public void Encode(OtlpSpanBatch batch, long maxRecordLength)
     {
         _used = 0;
         Count = 0;
         SpanCount = 0;
-        foreach (ResourceSpans resourceSpans in request.ResourceSpans)
+        ReadOnlySpan<byte> body = batch.Body.Span;
+        ReadOnlySpan<WireScope> scopes = batch.Scopes;
+        ReadOnlySpan<WireSpan> spans = batch.Spans;
+        foreach (ref readonly WireResource resource in batch.Resources)
         {
-            if (SpanCountOf(resourceSpans) == 0)
-            {
-                continue;
-            }
-
-            int resourceSize = resourceSpans.Resource is null ? 0 : resourceSpans.Resource.CalculateSize();
-            int payload = (resourceSpans.Resource is null ? 0 : 1 + CodedOutputStream.ComputeLengthSize(resourceSize) + resourceSize) +
-                StringFieldSize(resourceSpans.SchemaUrl);
+            ReadOnlySpan<byte> resourceBytes = body[resource.Resource];
+            ReadOnlySpan<byte> resourceSchema = body[resource.SchemaUrl];
+            int payload = (resource.HasResource ? FieldSize(resourceBytes.Length) : 0) + StringFieldSize(resourceSchema.Length);
             Span<byte> record = Begin(SpanLogRecord.TypeResource, SpanLogRecord.CommonHeaderSize + payload, maxRecordLength);
             SpanLogRecord.WriteHeader(record, SpanLogRecord.TypeResource, payload);
             int at = SpanLogRecord.CommonHeaderSize;
-            if (resourceSpans.Resource is not null)
+            if (resource.HasResource)
             {
-                at = WriteTag(record, at, 0x0A, resourceSize);
-                resourceSpans.Resource.WriteTo(record.Slice(at, resourceSize));
-                at += resourceSize;
+                at = WriteField(record, at, 0x0A, resourceBytes);
             }
 
-            WriteString(record, at, 0x1A, resourceSpans.SchemaUrl);
+            WriteString(record, at, 0x1A, resourceSchema);
             SpanLogRecord.Seal(record, SpanLogRecord.TypeResource, SpanLogRecord.PayloadCrcState(record, SpanLogRecord.TypeResource));
             _crcStates[Count - 1] = 0;
 
-            foreach (ScopeSpans scopeSpans in resourceSpans.ScopeSpans)
+            for (int i = resource.FirstSpan; i < resource.FirstSpan + resource.SpanCount; i++)
             {
-                int scopeSize = scopeSpans.Scope is null ? 0 : scopeSpans.Scope.CalculateSize();
-                int prefix = (scopeSpans.Scope is null ? 0 : 1 + CodedOutputStream.ComputeLengthSize(scopeSize) + scopeSize) +
-                    StringFieldSize(scopeSpans.SchemaUrl);
-                foreach (Span span in scopeSpans.Spans)
+                ref readonly WireSpan span = ref spans[i];
+                ref readonly WireScope scope = ref scopes[span.ScopeIndex];
+                ReadOnlySpan<byte> scopeBytes = body[scope.Scope];
+                ReadOnlySpan<byte> scopeSchema = body[scope.SchemaUrl];
+                ReadOnlySpan<byte> spanBytes = body[span.Message];
+                int spanPayload = (scope.HasScope ? FieldSize(scopeBytes.Length) : 0) + StringFieldSize(scopeSchema.Length) + FieldSize(spanBytes.Length);
+                Span<byte> spanRecord = Begin(SpanLogRecord.TypeSpan, SpanLogRecord.SpanHeaderSize + spanPayload, maxRecordLength);
+                SpanLogRecord.WriteHeader(spanRecord, SpanLogRecord.TypeSpan, spanPayload);
+                BinaryPrimitives.WriteInt64LittleEndian(spanRecord[SpanLogRecord.ResourceLocatorOffset..], 0);
+                BinaryPrimitives.WriteInt64LittleEndian(spanRecord[SpanLogRecord.StartTimeOffset..], (long)span.StartTimeUnixNano);
+                int p = SpanLogRecord.SpanHeaderSize;
+                if (scope.HasScope)
                 {
-                    int spanSize = span.CalculateSize();
-                    int spanPayload = prefix + 1 + CodedOutputStream.ComputeLengthSize(spanSize) + spanSize;
-                    Span<byte> spanRecord = Begin(SpanLogRecord.TypeSpan, SpanLogRecord.SpanHeaderSize + spanPayload, maxRecordLength);
-                    SpanLogRecord.WriteHeader(spanRecord, SpanLogRecord.TypeSpan, spanPayload);
-                    BinaryPrimitives.WriteInt64LittleEndian(spanRecord[SpanLogRecord.ResourceLocatorOffset..], 0);
-                    BinaryPrimitives.WriteInt64LittleEndian(spanRecord[SpanLogRecord.StartTimeOffset..], (long)span.StartTimeUnixNano);
-                    int p = SpanLogRecord.SpanHeaderSize;
-                    if (scopeSpans.Scope is not null)
-                    {
-                        p = WriteTag(spanRecord, p, 0x0A, scopeSize);
-                        scopeSpans.Scope.WriteTo(spanRecord.Slice(p, scopeSize));
-                        p += scopeSize;
-                    }
-
-                    p = WriteString(spanRecord, p, 0x1A, scopeSpans.SchemaUrl);
-                    p = WriteTag(spanRecord, p, SpanLogRecord.ScopeSpansSpanTag, spanSize);
-                    span.WriteTo(spanRecord.Slice(p, spanSize));
-                    _crcStates[Count - 1] = SpanLogRecord.PayloadCrcState(spanRecord, SpanLogRecord.TypeSpan);
-                    SpanCount++;
+                    p = WriteField(spanRecord, p, 0x0A, scopeBytes);
                 }
+
+                p = WriteString(spanRecord, p, 0x1A, scopeSchema);
+                WriteField(spanRecord, p, SpanLogRecord.ScopeSpansSpanTag, spanBytes);
+                _crcStates[Count - 1] = SpanLogRecord.PayloadCrcState(spanRecord, SpanLogRecord.TypeSpan);
+                SpanCount++;
             }
         }
     }
@@ -114,27 +93,20 @@ internal sealed class RecordEncoder
         }
     }
 
-    private static int StringFieldSize(string value)
+    private static int FieldSize(int length) => 1 + VarintSize((uint)length) + length;
+
+    private static int StringFieldSize(int length) => length == 0 ? 0 : FieldSize(length);
+
+    private static int VarintSize(uint value) => value < 1 << 7 ? 1 : value < 1 << 14 ? 2 : value < 1 << 21 ? 3 : value < 1 << 28 ? 4 : 5;
+
+    private static int WriteString(Span<byte> record, int at, byte tag, ReadOnlySpan<byte> value) =>
+        value.IsEmpty ? at : WriteField(record, at, tag, value);
+
+    private static int WriteField(Span<byte> record, int at, byte tag, ReadOnlySpan<byte> value)
     {
-        if (value.Length == 0)
-        {
-            return 0;
-        }
-
-        int bytes = Encoding.UTF8.GetByteCount(value);
-        return 1 + CodedOutputStream.ComputeLengthSize(bytes) + bytes;
-    }
-
-    private static int WriteString(Span<byte> record, int at, byte tag, string value)
-    {
-        if (value.Length == 0)
-        {
-            return at;
-        }
-
-        int bytes = Encoding.UTF8.GetByteCount(value);
-        at = WriteTag(record, at, tag, bytes);
-        return at + Encoding.UTF8.GetBytes(value, record[at..]);
+        at = WriteTag(record, at, tag, value.Length);
+        value.CopyTo(record[at..]);
+        return at + value.Length;
     }
 
     private static int WriteTag(Span<byte> record, int at, byte tag, int length)

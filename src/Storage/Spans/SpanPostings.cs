@@ -1,37 +1,28 @@
 using System.Buffers.Binary;
-using System.Globalization;
 using System.Text;
-
-using OpenTelemetry.Proto.Common.V1;
-using OpenTelemetry.Proto.Resource.V1;
-using OpenTelemetry.Proto.Trace.V1;
+using System.Text.Unicode;
 
 using TraceLink.Protocol.Spans;
 
 namespace TraceLink.Storage.Spans;
 
-/// <summary>Derives every index posting of one span (the same code serves ingest and WAL replay).</summary>
+/// <summary>Derives every index posting of one span from its wire bytes (the same code serves ingest and WAL replay).</summary>
 internal static class SpanPostings
 {
     /// <summary>Resource facts the span keys need: service name bytes and process id.</summary>
     public readonly struct ResourceKeys
     {
-        public ResourceKeys(Resource? resource)
+        public ResourceKeys(ReadOnlySpan<byte> resource)
         {
             Service = [];
             Pid = 0;
-            if (resource is null)
+            foreach (WireKeyValue attribute in WireAttributeReader.OfResource(resource))
             {
-                return;
-            }
-
-            foreach (KeyValue attribute in resource.Attributes)
-            {
-                if (attribute.Key == SpanAttributeNames.ServiceName && attribute.Value?.ValueCase == AnyValue.ValueOneofCase.StringValue)
+                if (attribute.Key.SequenceEqual("service.name"u8) && attribute.Kind == WireValueKind.String)
                 {
-                    Service = Encoding.UTF8.GetBytes(attribute.Value.StringValue);
+                    Service = ValidUtf8(attribute.Bytes).ToArray();
                 }
-                else if (attribute.Key == SpanAttributeNames.ProcessPid && TryGetInt64(attribute.Value, out long pid))
+                else if (attribute.Key.SequenceEqual("process.pid"u8) && attribute.TryGetInt64(out long pid))
                 {
                     Pid = (int)pid;
                 }
@@ -43,64 +34,61 @@ internal static class SpanPostings
         public int Pid { get; }
     }
 
-    public static void Collect(in ResourceKeys resource, Span span, long locator, PostingBatch batch)
+    /// <summary>Adds the postings of the span whose fields <paramref name="span"/> indexes in <paramref name="source"/>.</summary>
+    public static void Collect(in ResourceKeys resource, ReadOnlySpan<byte> source, in WireSpan span, long locator, PostingBatch batch)
     {
         long start = (long)span.StartTimeUnixNano;
         long minute = SpanIndexValues.Minute(start);
         Span<byte> key = stackalloc byte[IndexKeys.MaxKeyBytes];
         Span<byte> value = stackalloc byte[16];
 
-        Add(batch, key, IndexKind.TraceId, minute, span.TraceId.Span, locator, start);
-        Add(batch, key, IndexKind.SpanId, minute, span.SpanId.Span, locator, start);
+        Add(batch, key, IndexKind.TraceId, minute, source[span.TraceId], locator, start);
+        Add(batch, key, IndexKind.SpanId, minute, source[span.SpanId], locator, start);
         if (resource.Service.Length > 0)
         {
             Add(batch, key, IndexKind.Service, minute, resource.Service, locator, start);
         }
 
-        AddString(batch, key, IndexKind.SpanName, minute, span.Name, locator, start);
-        value[0] = (byte)(span.Status?.Code ?? Status.Types.StatusCode.Unset);
+        AddString(batch, key, IndexKind.SpanName, minute, source[span.Name], locator, start);
+        value[0] = (byte)span.StatusCode;
         Add(batch, key, IndexKind.Status, minute, value[..1], locator, start);
         value[0] = SpanIndexValues.DurationBucketOf((long)(span.EndTimeUnixNano - span.StartTimeUnixNano));
         Add(batch, key, IndexKind.DurationBucket, minute, value[..1], locator, start);
         BinaryPrimitives.WriteInt64BigEndian(value, minute);
         Add(batch, key, IndexKind.TimeBucket, minute, value[..8], locator, start);
-        AddString(batch, key, IndexKind.Kind, minute, SpanIndexValues.KindName(span.Kind), locator, start);
+        AddString(batch, key, IndexKind.Kind, minute, KindName(span.Kind), locator, start);
 
         int pid = resource.Pid;
         long threadId = -1;
         long pseudoThreadId = -1;
-        // Indexed loops: RepeatedField's enumerator is a heap-allocated iterator.
-        for (int a = 0; a < span.Attributes.Count; a++)
+        foreach (WireKeyValue attribute in WireAttributeReader.OfSpan(source[span.Message]))
         {
-            KeyValue attribute = span.Attributes[a];
-            switch (attribute.Key)
+            switch (KeyOf(attribute.Key))
             {
-                case SpanAttributeNames.TcpReqSeq:
-                    AddInt64(batch, key, IndexKind.TcpReqSeq, minute, attribute.Value, locator, start);
+                case CorrelationAttribute.TcpReqSeq:
+                    AddInt64(batch, key, IndexKind.TcpReqSeq, minute, attribute, locator, start);
                     break;
-                case SpanAttributeNames.TcpRespSeq:
-                    AddInt64(batch, key, IndexKind.TcpRespSeq, minute, attribute.Value, locator, start);
+                case CorrelationAttribute.TcpRespSeq:
+                    AddInt64(batch, key, IndexKind.TcpRespSeq, minute, attribute, locator, start);
                     break;
-                case SpanAttributeNames.SyscallTraceIdReq:
-                case SpanAttributeNames.SyscallTraceIdResp:
-                    AddInt64(batch, key, IndexKind.SyscallTraceId, minute, attribute.Value, locator, start);
+                case CorrelationAttribute.SyscallTraceId:
+                    AddInt64(batch, key, IndexKind.SyscallTraceId, minute, attribute, locator, start);
                     break;
-                case SpanAttributeNames.XRequestIdReq:
-                case SpanAttributeNames.XRequestIdResp:
-                    if (attribute.Value?.ValueCase == AnyValue.ValueOneofCase.StringValue && attribute.Value.StringValue.Length > 0)
+                case CorrelationAttribute.XRequestId:
+                    if (attribute.Kind == WireValueKind.String && attribute.Bytes.Length > 0)
                     {
-                        AddString(batch, key, IndexKind.XRequestId, minute, attribute.Value.StringValue, locator, start);
+                        AddString(batch, key, IndexKind.XRequestId, minute, attribute.Bytes, locator, start);
                     }
 
                     break;
-                case SpanAttributeNames.ThreadId:
-                    _ = TryGetInt64(attribute.Value, out threadId);
+                case CorrelationAttribute.ThreadId:
+                    _ = attribute.TryGetInt64(out threadId);
                     break;
-                case SpanAttributeNames.PseudoThreadId:
-                    _ = TryGetInt64(attribute.Value, out pseudoThreadId);
+                case CorrelationAttribute.PseudoThreadId:
+                    _ = attribute.TryGetInt64(out pseudoThreadId);
                     break;
-                case SpanAttributeNames.ProcessPid:
-                    if (TryGetInt64(attribute.Value, out long spanPid))
+                case CorrelationAttribute.ProcessPid:
+                    if (attribute.TryGetInt64(out long spanPid))
                     {
                         pid = (int)spanPid;
                     }
@@ -128,27 +116,47 @@ internal static class SpanPostings
         // IndexKind.TraceGroup: the ingest-time linker (later issue) adds its postings here from the group it assigns.
     }
 
-    public static bool TryGetInt64(AnyValue? value, out long result)
+    /// <summary>
+    /// Values are indexed as the UTF-8 of the decoded string, so readers can build keys from strings: invalid UTF-8
+    /// (which protobuf decodes with replacement characters) is re-encoded the same way. Valid input is used as is.
+    /// </summary>
+    private static ReadOnlySpan<byte> ValidUtf8(ReadOnlySpan<byte> bytes) =>
+        Utf8.IsValid(bytes) ? bytes : Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(bytes));
+
+    private static ReadOnlySpan<byte> KindName(int kind) => kind switch
     {
-        result = 0;
-        switch (value?.ValueCase)
+        1 => "internal"u8,
+        2 => "server"u8,
+        3 => "client"u8,
+        4 => "producer"u8,
+        5 => "consumer"u8,
+        _ => "unspecified"u8,
+    };
+
+    private static CorrelationAttribute KeyOf(ReadOnlySpan<byte> key)
+    {
+        // Cheap length/first-byte filter first: most attributes are not correlation keys.
+        if (key.Length < 9 || key.Length > 21)
         {
-            case AnyValue.ValueOneofCase.IntValue:
-                result = value.IntValue;
-                return true;
-            case AnyValue.ValueOneofCase.StringValue:
-                return long.TryParse(value.StringValue, NumberStyles.Integer, CultureInfo.InvariantCulture, out result);
-            case AnyValue.ValueOneofCase.DoubleValue:
-                result = (long)value.DoubleValue;
-                return true;
-            default:
-                return false;
+            return CorrelationAttribute.None;
         }
+
+        return key switch
+        {
+            _ when key.SequenceEqual("tcp.req_seq"u8) => CorrelationAttribute.TcpReqSeq,
+            _ when key.SequenceEqual("tcp.resp_seq"u8) => CorrelationAttribute.TcpRespSeq,
+            _ when key.SequenceEqual("syscall.trace_id.req"u8) || key.SequenceEqual("syscall.trace_id.resp"u8) => CorrelationAttribute.SyscallTraceId,
+            _ when key.SequenceEqual("x_request_id.req"u8) || key.SequenceEqual("x_request_id.resp"u8) => CorrelationAttribute.XRequestId,
+            _ when key.SequenceEqual("thread.id"u8) => CorrelationAttribute.ThreadId,
+            _ when key.SequenceEqual("pseudo_thread.id"u8) => CorrelationAttribute.PseudoThreadId,
+            _ when key.SequenceEqual("process.pid"u8) => CorrelationAttribute.ProcessPid,
+            _ => CorrelationAttribute.None,
+        };
     }
 
-    private static void AddInt64(PostingBatch batch, Span<byte> key, IndexKind kind, long minute, AnyValue? attribute, long locator, long start)
+    private static void AddInt64(PostingBatch batch, Span<byte> key, IndexKind kind, long minute, in WireKeyValue attribute, long locator, long start)
     {
-        if (TryGetInt64(attribute, out long number))
+        if (attribute.TryGetInt64(out long number))
         {
             Span<byte> value = stackalloc byte[8];
             BinaryPrimitives.WriteInt64BigEndian(value, number);
@@ -156,16 +164,24 @@ internal static class SpanPostings
         }
     }
 
-    private static void AddString(PostingBatch batch, Span<byte> key, IndexKind kind, long minute, string text, long locator, long start)
-    {
-        byte[] scratch = batch.EnsureScratch(Encoding.UTF8.GetMaxByteCount(text.Length));
-        int length = Encoding.UTF8.GetBytes(text, scratch);
-        Add(batch, key, kind, minute, scratch.AsSpan(0, length), locator, start);
-    }
+    private static void AddString(PostingBatch batch, Span<byte> key, IndexKind kind, long minute, ReadOnlySpan<byte> utf8, long locator, long start) =>
+        Add(batch, key, kind, minute, ValidUtf8(utf8), locator, start);
 
     private static void Add(PostingBatch batch, Span<byte> key, IndexKind kind, long minute, ReadOnlySpan<byte> value, long locator, long start)
     {
         int length = IndexKeys.Build(key, kind, minute, value);
         batch.Add(key[..length], locator, start);
+    }
+
+    private enum CorrelationAttribute
+    {
+        None,
+        TcpReqSeq,
+        TcpRespSeq,
+        SyscallTraceId,
+        XRequestId,
+        ThreadId,
+        PseudoThreadId,
+        ProcessPid,
     }
 }

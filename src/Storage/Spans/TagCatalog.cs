@@ -1,9 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-using Google.Protobuf.Collections;
-
-using OpenTelemetry.Proto.Common.V1;
+using TraceLink.Protocol.Spans;
 
 namespace TraceLink.Storage.Spans;
 
@@ -38,19 +36,21 @@ internal sealed class TagCatalog
 
     public long MaxStart => Volatile.Read(ref _maxStart);
 
-    public void AddResource(RepeatedField<KeyValue> attributes)
+    /// <summary>Adds the attributes of an encoded <c>Resource</c>.</summary>
+    public void AddResource(ReadOnlySpan<byte> resource)
     {
         lock (_lock)
         {
-            AddAll(_resource, attributes);
+            AddAll(_resource, WireAttributeReader.OfResource(resource));
         }
     }
 
-    public void AddSpan(RepeatedField<KeyValue> attributes, long startUnixNano)
+    /// <summary>Adds the attributes of an encoded <c>Span</c> and its start time.</summary>
+    public void AddSpan(ReadOnlySpan<byte> span, long startUnixNano)
     {
         lock (_lock)
         {
-            AddAll(_span, attributes);
+            AddAll(_span, WireAttributeReader.OfSpan(span));
             if (startUnixNano < _minStart)
             {
                 Volatile.Write(ref _minStart, startUnixNano);
@@ -196,30 +196,63 @@ internal sealed class TagCatalog
         }
     }
 
-    private void AddAll(Dictionary<string, HashSet<string>> map, RepeatedField<KeyValue> attributes)
+    private void AddAll(Dictionary<string, HashSet<string>> map, WireAttributeReader attributes)
     {
-        for (int a = 0; a < attributes.Count; a++)
+        // Names and values repeat across spans: look them up as chars and allocate a string only for a new one.
+        Dictionary<string, HashSet<string>>.AlternateLookup<ReadOnlySpan<char>> names = map.GetAlternateLookup<ReadOnlySpan<char>>();
+        Span<char> chars = stackalloc char[128];
+        foreach (WireKeyValue attribute in attributes)
         {
-            KeyValue attribute = attributes[a];
-            if (!map.TryGetValue(attribute.Key, out HashSet<string>? values))
+            char[]? rented = null;
+            ReadOnlySpan<char> name = Decode(attribute.Key, chars, ref rented);
+            if (!names.TryGetValue(name, out HashSet<string>? values))
             {
                 if (map.Count >= _maxNames)
                 {
+                    Return(ref rented);
                     continue;
                 }
 
                 values = new HashSet<string>(StringComparer.Ordinal);
-                map[attribute.Key] = values;
+                map[name.ToString()] = values;
             }
 
-            if (attribute.Value?.ValueCase == AnyValue.ValueOneofCase.StringValue && values.Count < _maxValues)
+            Return(ref rented);
+            if (attribute.Kind == WireValueKind.String && values.Count < _maxValues && attribute.Bytes.Length / 3 <= _maxValueLength)
             {
-                string text = attribute.Value.StringValue;
+                ReadOnlySpan<char> text = Decode(attribute.Bytes, chars, ref rented);
                 if (text.Length <= _maxValueLength)
                 {
-                    values.Add(text);
+                    HashSet<string>.AlternateLookup<ReadOnlySpan<char>> known = values.GetAlternateLookup<ReadOnlySpan<char>>();
+                    if (!known.Contains(text))
+                    {
+                        values.Add(text.ToString());
+                    }
                 }
+
+                Return(ref rented);
             }
+        }
+    }
+
+    private static ReadOnlySpan<char> Decode(ReadOnlySpan<byte> utf8, Span<char> stack, ref char[]? rented)
+    {
+        Span<char> destination = stack;
+        if (utf8.Length > stack.Length)
+        {
+            rented = System.Buffers.ArrayPool<char>.Shared.Rent(utf8.Length);
+            destination = rented;
+        }
+
+        return destination[..Encoding.UTF8.GetChars(utf8, destination)];
+    }
+
+    private static void Return(ref char[]? rented)
+    {
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<char>.Shared.Return(rented);
+            rented = null;
         }
     }
 }

@@ -48,7 +48,7 @@ public sealed class DerivedLogWriterTests : IDisposable
                     status: isError ? Status.Types.StatusCode.Error : Status.Types.StatusCode.Ok);
             }
 
-            await writer.OnStoredAsync(SpanBuilder.Request("cart", spans), default);
+            await writer.OnStoredAsync(SpanBuilder.Batch("cart", spans), default);
         }
 
         var lines = _store.Select([], 0, AllTime, true, 100_000);
@@ -74,7 +74,7 @@ public sealed class DerivedLogWriterTests : IDisposable
         for (var round = 0; round < 4; round++)
         {
             var spans = traces.Select((t, i) => SpanBuilder.Create(t, (ulong)((round * 1000) + i + 1), "op", T0 + round, 1_000_000)).ToArray();
-            await writer.OnStoredAsync(SpanBuilder.Request("svc" + round, spans), default);
+            await writer.OnStoredAsync(SpanBuilder.Batch("svc" + round, spans), default);
         }
 
         var perTrace = _store.Select([], 0, AllTime, true, 100_000).GroupBy(l => l.TraceId).ToDictionary(g => g.Key, g => g.Count());
@@ -93,7 +93,7 @@ public sealed class DerivedLogWriterTests : IDisposable
         span.Status.Message = "db timeout";
         span.Events.Add(new Span.Types.Event { Name = "exception", TimeUnixNano = (ulong)T0 + 5, Attributes = { SpanBuilder.Attribute("exception.type", "TimeoutException") } });
 
-        await writer.OnStoredAsync(SpanBuilder.Request("orders", span), default);
+        await writer.OnStoredAsync(SpanBuilder.Batch("orders", span), default);
 
         var lines = _store.Select([], 0, AllTime, true, 10, traceId: traceId);
         Assert.Equal(2, lines.Count);

@@ -25,10 +25,11 @@ public sealed class OtlpTraceDecoderTests
               "links":[{"traceId":"{{{TraceIdHex}}}","spanId":"{{{SpanIdHex}}}"}]}]}]}]}
             """;
 
-        var request = OtlpTraceDecoder.DecodeJson(Encoding.UTF8.GetBytes(json), out var error);
+        var batch = OtlpTraceDecoder.DecodeJson(Encoding.UTF8.GetBytes(json), out var error);
 
         Assert.Null(error);
-        var span = request!.ResourceSpans[0].ScopeSpans[0].Spans[0];
+        var request = ExportTraceServiceRequest.Parser.ParseFrom(batch!.Body.Span);
+        var span = request.ResourceSpans[0].ScopeSpans[0].Spans[0];
         Assert.Equal(TraceIdHex, Convert.ToHexStringLower(span.TraceId.Span));
         Assert.Equal(SpanIdHex, Convert.ToHexStringLower(span.SpanId.Span));
         Assert.Equal(SpanIdHex, Convert.ToHexStringLower(span.Links[0].SpanId.Span));
@@ -48,7 +49,7 @@ public sealed class OtlpTraceDecoderTests
         var decoded = OtlpTraceDecoder.DecodeProtobuf(original.ToByteArray(), out var error);
 
         Assert.Null(error);
-        Assert.Equal(original, decoded);
+        Assert.Equal(original, ExportTraceServiceRequest.Parser.ParseFrom(decoded!.Body.Span));
     }
 
     [Theory]
@@ -67,7 +68,7 @@ public sealed class OtlpTraceDecoderTests
     [Fact]
     public void Malformed_protobuf_is_rejected_with_a_message()
     {
-        var request = OtlpTraceDecoder.DecodeProtobuf([0x0a, 0xff, 0xff, 0x01, 0x02], out var error);
+        var request = OtlpTraceDecoder.DecodeProtobuf(new byte[] { 0x0a, 0xff, 0xff, 0x01, 0x02 }, out var error);
 
         Assert.Null(request);
         Assert.StartsWith("malformed OTLP protobuf", error);

@@ -2,6 +2,7 @@ using OpenTelemetry.Proto.Collector.Trace.V1;
 
 using TraceLink.Ingest.Otlp;
 using TraceLink.Ingest.Tests.Support;
+using TraceLink.Protocol.Spans;
 using TraceLink.Storage.Spans;
 
 namespace TraceLink.Ingest.Tests.Otlp;
@@ -26,7 +27,7 @@ public sealed class TraceIngestorObserverTests
 
     private sealed class RecordingObserver(List<string> events) : ISpanBatchObserver
     {
-        public ValueTask OnStoredAsync(ExportTraceServiceRequest request, CancellationToken cancellationToken)
+        public ValueTask OnStoredAsync(OtlpSpanBatch batch, CancellationToken cancellationToken)
         {
             events.Add("recording");
             return ValueTask.CompletedTask;
@@ -35,7 +36,7 @@ public sealed class TraceIngestorObserverTests
 
     private sealed class ThrowingObserver(List<string> events) : ISpanBatchObserver
     {
-        public ValueTask OnStoredAsync(ExportTraceServiceRequest request, CancellationToken cancellationToken)
+        public ValueTask OnStoredAsync(OtlpSpanBatch batch, CancellationToken cancellationToken)
         {
             events.Add("throwing");
             throw new InvalidOperationException("derivation failed");

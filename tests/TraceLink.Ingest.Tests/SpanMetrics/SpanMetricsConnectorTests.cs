@@ -44,7 +44,7 @@ public sealed class SpanMetricsConnectorTests : IDisposable
                 list.Add(durationNs / 1e9);
             }
 
-            await connector.OnStoredAsync(SpanBuilder.Request("cart", [.. spans]), default);
+            await connector.OnStoredAsync(SpanBuilder.Batch("cart", [.. spans]), default);
         }
 
         await connector.FlushAsync(default);
@@ -90,7 +90,7 @@ public sealed class SpanMetricsConnectorTests : IDisposable
             spans.Add(SpanBuilder.Create(SpanBuilder.TraceId(random), (ulong)i, "op", T0, ns));
         }
 
-        await connector.OnStoredAsync(SpanBuilder.Request("svc", [.. spans]), default);
+        await connector.OnStoredAsync(SpanBuilder.Batch("svc", [.. spans]), default);
         await connector.FlushAsync(default);
 
         var histogram = Assert.Single(_store.SeriesNamed(Duration)).Last.Histogram!;
@@ -130,7 +130,7 @@ public sealed class SpanMetricsConnectorTests : IDisposable
             }
 
             slowest.Add(slowestId);
-            await connector.OnStoredAsync(SpanBuilder.Request("svc", [.. spans]), default);
+            await connector.OnStoredAsync(SpanBuilder.Batch("svc", [.. spans]), default);
             _time.Advance(TimeSpan.FromSeconds(15));
             await connector.FlushAsync(default);
         }
@@ -145,7 +145,7 @@ public sealed class SpanMetricsConnectorTests : IDisposable
         var errorTrace = SpanBuilder.TraceId(random);
         var flood = Enumerable.Range(0, 500).Select(i => SpanBuilder.Create(SpanBuilder.TraceId(random), (ulong)i, "GET /x", T0 + 100_000_000_000L, 50_000_000 + i)).ToList();
         flood.Insert(250, SpanBuilder.Create(errorTrace, 9, "GET /x", T0 + 100_000_000_000L, 1_000_000, status: Status.Types.StatusCode.Error));
-        await connector.OnStoredAsync(SpanBuilder.Request("svc", [.. flood]), default);
+        await connector.OnStoredAsync(SpanBuilder.Batch("svc", [.. flood]), default);
         _time.Advance(TimeSpan.FromSeconds(15));
         await connector.FlushAsync(default);
         var errorSeries = Single(Duration, ("status_code", "STATUS_CODE_ERROR"));
@@ -165,7 +165,7 @@ public sealed class SpanMetricsConnectorTests : IDisposable
                 spans[i] = SpanBuilder.Create(SpanBuilder.TraceId(random), (ulong)i, "GET /users/" + ((batch * 1000) + i), T0, 1_000_000);
             }
 
-            await connector.OnStoredAsync(SpanBuilder.Request("api", spans), default);
+            await connector.OnStoredAsync(SpanBuilder.Batch("api", spans), default);
         }
 
         await connector.FlushAsync(default);
@@ -190,7 +190,7 @@ public sealed class SpanMetricsConnectorTests : IDisposable
             ("http.request.method", "GET"), ("http.response.status_code", 503L));
         var bare = SpanBuilder.Create(new byte[16], 2, "consume", T0, 5_000_000, Span.Types.SpanKind.Consumer);
 
-        await connector.OnStoredAsync(SpanBuilder.Request("orders", span, bare), default);
+        await connector.OnStoredAsync(SpanBuilder.Batch("orders", span, bare), default);
         await connector.FlushAsync(default);
 
         var full = Single(Calls, ("span_name", "GET /a"));
@@ -210,9 +210,9 @@ public sealed class SpanMetricsConnectorTests : IDisposable
     public async Task First_histogram_sample_is_a_counter_reset_and_later_ones_are_not()
     {
         var connector = Create(new SpanMetricsOptions());
-        await connector.OnStoredAsync(SpanBuilder.Request("s", SpanBuilder.Create(new byte[16], 1, "a", T0, 10)), default);
+        await connector.OnStoredAsync(SpanBuilder.Batch("s", SpanBuilder.Create(new byte[16], 1, "a", T0, 10)), default);
         await connector.FlushAsync(default);
-        await connector.OnStoredAsync(SpanBuilder.Request("s", SpanBuilder.Create(new byte[16], 2, "a", T0, 10)), default);
+        await connector.OnStoredAsync(SpanBuilder.Batch("s", SpanBuilder.Create(new byte[16], 2, "a", T0, 10)), default);
         await connector.FlushAsync(default);
 
         var samples = Assert.Single(_store.SeriesNamed(Duration)).Samples;
@@ -226,7 +226,7 @@ public sealed class SpanMetricsConnectorTests : IDisposable
     public async Task Periodic_flush_writes_samples_at_the_configured_interval()
     {
         var connector = Create(new SpanMetricsOptions { FlushInterval = TimeSpan.FromMilliseconds(20) }, TimeProvider.System);
-        await connector.OnStoredAsync(SpanBuilder.Request("s", SpanBuilder.Create(new byte[16], 1, "a", T0, 10)), default);
+        await connector.OnStoredAsync(SpanBuilder.Batch("s", SpanBuilder.Create(new byte[16], 1, "a", T0, 10)), default);
         connector.Start();
         for (var i = 0; i < 200 && _store.Commits < 2; i++)
         {

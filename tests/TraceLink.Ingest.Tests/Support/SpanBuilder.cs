@@ -4,6 +4,7 @@ using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
 
+using TraceLink.Protocol.Spans;
 using TraceLink.Testing;
 
 namespace TraceLink.Ingest.Tests.Support;
@@ -45,6 +46,9 @@ public static class SpanBuilder
 
     /// <summary>One request with one resource (service) holding the spans.</summary>
     public static ExportTraceServiceRequest Request(string service, params Span[] spans) => OtlpValues.Request(service, null, spans);
+
+    /// <summary>The same request encoded and read as the wire batch observers receive.</summary>
+    public static OtlpSpanBatch Batch(string service, params Span[] spans) => OtlpSpanBatch.FromRequest(Request(service, spans));
 
     /// <summary>A random 16-byte trace id from <paramref name="random"/>.</summary>
     public static byte[] TraceId(Random random)

@@ -133,7 +133,7 @@ public sealed class TraceGroupLinkerTests : IDisposable
         });
         for (var i = 0; i < spans.Count; i += 97)
         {
-            batched.OnSpansAppended(spans.GetRange(i, Math.Min(97, spans.Count - i)), replayed: false);
+            batched.OnSpansAppended(AppendedSpans.From(spans.GetRange(i, Math.Min(97, spans.Count - i))), replayed: false);
         }
 
         var multiSpanGroups = 0;
@@ -147,7 +147,7 @@ public sealed class TraceGroupLinkerTests : IDisposable
         Assert.True(multiSpanGroups > spans.Count / 2, "most spans were joined to others");
 
         // Replaying an already-linked batch (as the store does after a crash) changes nothing.
-        batched.OnSpansAppended(spans.GetRange(0, 500), replayed: true);
+        batched.OnSpansAppended(AppendedSpans.From(spans.GetRange(0, 500)), replayed: true);
         foreach (var span in spans)
         {
             Assert.Equal(groupsOneByOne[span.Locator], Members(batched, batched.GroupOf(span.Locator)));

@@ -1,23 +1,29 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 
-using Microsoft.AspNetCore.Http;
+namespace TraceLink.Protocol.Wire;
 
-namespace TraceLink.Ingest.RemoteWrite;
-
-/// <summary>Minimal protobuf wire reader over one contiguous span; malformed input is a 400 rejection.</summary>
-internal ref struct ProtoReader
+/// <summary>
+/// Minimal allocation-free protobuf wire reader over one contiguous span. Malformed input throws
+/// <see cref="InvalidDataException"/> (once per bad message, never in a loop over good input).
+/// </summary>
+public ref struct ProtoReader
 {
     private readonly ReadOnlySpan<byte> _data;
     private int _pos;
 
+    /// <summary>Reads <paramref name="data"/> from <paramref name="offset"/> to its end.</summary>
     public ProtoReader(ReadOnlySpan<byte> data, int offset = 0)
     {
         _data = data;
         _pos = offset;
     }
 
+    /// <summary>True when every byte was read.</summary>
     public readonly bool End => _pos >= _data.Length;
+
+    /// <summary>Offset of the next byte to read, relative to the span given to the constructor.</summary>
+    public readonly int Position => _pos;
 
     /// <summary>Reads a tag; returns the field number and sets <paramref name="wireType"/>.</summary>
     public int Tag(out int wireType)
@@ -33,6 +39,7 @@ internal ref struct ProtoReader
         return field;
     }
 
+    /// <summary>Reads a base-128 varint.</summary>
     public ulong Varint()
     {
         ulong result = 0;
@@ -55,17 +62,21 @@ internal ref struct ProtoReader
         return 0;
     }
 
-    public double Double()
+    /// <summary>Reads a little-endian fixed64 field value.</summary>
+    public ulong Fixed64()
     {
         if (_data.Length - _pos < 8)
         {
             Fail("truncated fixed64");
         }
 
-        double v = BinaryPrimitives.ReadDoubleLittleEndian(_data[_pos..]);
+        ulong v = BinaryPrimitives.ReadUInt64LittleEndian(_data[_pos..]);
         _pos += 8;
         return v;
     }
+
+    /// <summary>Reads a double (fixed64) field value.</summary>
+    public double Double() => BitConverter.UInt64BitsToDouble(Fixed64());
 
     /// <summary>Reads a length-delimited field; returns its offset in the whole span and sets <paramref name="length"/>.</summary>
     public int LengthDelimited(out int length)
@@ -82,6 +93,14 @@ internal ref struct ProtoReader
         return start;
     }
 
+    /// <summary>Reads a length-delimited field and returns its bytes.</summary>
+    public ReadOnlySpan<byte> Bytes()
+    {
+        int start = LengthDelimited(out int length);
+        return _data.Slice(start, length);
+    }
+
+    /// <summary>Skips one field value of <paramref name="wireType"/>.</summary>
     public void Skip(int wireType)
     {
         switch (wireType)
@@ -103,9 +122,9 @@ internal ref struct ProtoReader
         }
     }
 
+    /// <summary>Throws the reader's <see cref="InvalidDataException"/> ("invalid protobuf: reason").</summary>
     [DoesNotReturn]
-    public static void Fail(string reason) =>
-        throw new RemoteWriteRejection(StatusCodes.Status400BadRequest, "invalid protobuf: " + reason);
+    public static void Fail(string reason) => throw new InvalidDataException("invalid protobuf: " + reason);
 
     private void Advance(int n)
     {
