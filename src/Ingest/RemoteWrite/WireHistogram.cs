@@ -1,3 +1,4 @@
+using TraceLink.Protocol.Wire;
 using TraceLink.Storage.Tsdb;
 
 namespace TraceLink.Ingest.RemoteWrite;
