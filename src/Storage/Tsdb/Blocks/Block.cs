@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.MemoryMappedFiles;
 
 using Microsoft.Win32.SafeHandles;
 
@@ -9,7 +10,9 @@ namespace TraceLink.Storage.Tsdb.Blocks;
 
 /// <summary>
 /// An immutable on-disk block (docs/format/tsdb-block.md): a <c>chunks</c> file in Prometheus's segment
-/// format and an <c>index</c> file with series labels and chunk references, checksummed.
+/// format and an <c>index</c> file with series labels and chunk references, checksummed. The chunks file is
+/// memory-mapped read-only (as Prometheus maps its chunk segments): a chunk read is a copy out of the page cache, no
+/// system call and no allocation.
 /// </summary>
 internal sealed class Block : IDisposable
 {
@@ -17,12 +20,16 @@ internal sealed class Block : IDisposable
     public const uint IndexMagic = 0x584C4954; // "TILX"
     public const byte FormatVersion = 1;
 
-    private readonly SafeFileHandle _chunks;
+    private readonly MemoryMappedFile _map;
+    private readonly MemoryMappedViewAccessor _view;
+    private readonly long _chunksLength;
 
     private Block(string directory, SafeFileHandle chunks)
     {
         Directory = directory;
-        _chunks = chunks;
+        _chunksLength = RandomAccess.GetLength(chunks);
+        _map = MemoryMappedFile.CreateFromFile(chunks, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+        _view = _map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
     }
 
     public string Directory { get; }
@@ -41,13 +48,23 @@ internal sealed class Block : IDisposable
     public byte[] ReadChunk(long offset, int length)
     {
         var data = new byte[length];
-        int read = RandomAccess.Read(_chunks, data, offset);
-        if (read != length)
+        CopyChunk(offset, data.AsSpan());
+        return data;
+    }
+
+    /// <summary>
+    /// Copies a chunk's bytes into <paramref name="destination"/>. The view handle's reference count is held for the
+    /// copy only, so a block that retention disposes meanwhile is unmapped after the copy, never under it; a copy
+    /// after disposal throws <see cref="ObjectDisposedException"/>, as the read of a closed file did.
+    /// </summary>
+    public void CopyChunk(long offset, Span<byte> destination)
+    {
+        if (offset < 0 || offset + destination.Length > _chunksLength)
         {
             throw new InvalidDataException($"block {Directory}: short chunk read");
         }
 
-        return data;
+        _view.SafeMemoryMappedViewHandle.ReadSpan((ulong)(offset + _view.PointerOffset), destination);
     }
 
     /// <summary>Writes a block atomically (temp directory, fsync, rename).</summary>
@@ -135,11 +152,47 @@ internal sealed class Block : IDisposable
         }
 
         var handle = File.OpenHandle(Path.Combine(directory, "chunks"), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
-        var block = new Block(directory, handle);
+        Block block;
+        try
+        {
+            if (RandomAccess.GetLength(handle) < 8)
+            {
+                throw new InvalidDataException($"block {directory}: chunks file shorter than its header");
+            }
+
+            block = new Block(directory, handle);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+
+        try
+        {
+            block.ReadIndex(index);
+        }
+        catch
+        {
+            block.Dispose();
+            throw;
+        }
+
+        return block;
+    }
+
+    public void Dispose()
+    {
+        _view.Dispose();
+        _map.Dispose();
+    }
+
+    private void ReadIndex(byte[] index)
+    {
         var r = new RecordReader(index.AsSpan(5, index.Length - 9));
-        block.WalSegmentAfter = (int)r.UVarint();
-        block.MinTime = r.Varint();
-        block.MaxTime = r.Varint();
+        WalSegmentAfter = (int)r.UVarint();
+        MinTime = r.Varint();
+        MaxTime = r.Varint();
         int n = (int)r.UVarint();
         for (int i = 0; i < n; i++)
         {
@@ -156,15 +209,12 @@ internal sealed class Block : IDisposable
                 int count = (int)r.UVarint();
                 long off = (long)r.UVarint();
                 int len = (int)r.UVarint();
-                refs.Add(new BlockChunkRef(block, enc, cmin, cmax, count, off, len));
+                refs.Add(new BlockChunkRef(this, enc, cmin, cmax, count, off, len));
             }
 
-            block.Series.Add(new BlockSeries(labels, refs, lastType, lastBits));
+            Series.Add(new BlockSeries(labels, refs, lastType, lastBits));
         }
 
-        block.SizeBytes = index.Length + RandomAccess.GetLength(handle);
-        return block;
+        SizeBytes = index.Length + _chunksLength;
     }
-
-    public void Dispose() => _chunks.Dispose();
 }
