@@ -50,6 +50,9 @@ public class PromQLTsdbBenchmarks : IDisposable
     public int Selector() => _engine.Instant("bench_temperature{job=\"j3\"}", _end).Series.Count;
 
     [Benchmark]
+    public int SelectorRange() => _engine.Range("bench_temperature{job=\"j3\", instance=~\"i1.*\"}", _end - 3_600_000, _end, 15_000).Series.Count;
+
+    [Benchmark]
     public int Rate6kSeries() => _engine.Instant("rate(bench_requests_total[5m])", _end).Series.Count;
 
     [Benchmark]
