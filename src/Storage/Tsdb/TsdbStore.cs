@@ -141,7 +141,7 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
 
         if (ranks is null)
         {
-            result.Sort(static (a, b) => CompareLabels(a.LabelArray, b.LabelArray));
+            result.Sort(static (a, b) => CompareLabels(a.Labels, b.Labels));
             return result;
         }
 
@@ -262,28 +262,6 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
                 }
             }
         }
-    }
-
-    /// <summary>Prometheus <c>labels.Compare</c> over label arrays (the sort of <see cref="Select"/>).</summary>
-    internal static int CompareLabels(Label[] a, Label[] b)
-    {
-        int n = Math.Min(a.Length, b.Length);
-        for (int i = 0; i < n; i++)
-        {
-            int c = string.CompareOrdinal(a[i].Name, b[i].Name);
-            if (c != 0)
-            {
-                return c;
-            }
-
-            c = string.CompareOrdinal(a[i].Value, b[i].Value);
-            if (c != 0)
-            {
-                return c;
-            }
-        }
-
-        return a.Length.CompareTo(b.Length);
     }
 
     /// <summary>Prometheus <c>labels.Compare</c>: pairwise by name then value, then by length.</summary>

@@ -8,8 +8,6 @@ internal sealed class TsdbSeries(Label[] labels, List<BlockChunkRef> persisted, 
 {
     public IReadOnlyList<Label> Labels => labels;
 
-    internal Label[] LabelArray => labels;
-
     /// <summary>The store's series id (the label-order sort key of a select).</summary>
     internal int Id { get; init; }
 
