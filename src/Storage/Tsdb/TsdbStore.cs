@@ -46,6 +46,10 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
     private long _headMaxT = long.MinValue;
     private bool _disposed;
 
+    // Select's sort key: each series' position in label order, by id; stale once a series is added.
+    private int[] _labelOrder = [];
+    private bool _labelOrderStale = true;
+
     /// <summary>Opens (or creates) the store in <see cref="TsdbOptions.DataDirectory"/>, loading blocks and replaying the WAL.</summary>
     public TsdbStore(TsdbOptions options, ILogger<TsdbStore>? logger = null)
     {
@@ -109,6 +113,7 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(matchers);
         var result = new List<TsdbSeries>();
+        int[]? ranks = null;
         lock (_sync)
         {
             foreach (var s in Matching(matchers))
@@ -125,12 +130,32 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
                 }
 
                 s.Head.Snapshot(head);
-                result.Add(new TsdbSeries(s.Labels, [.. s.Persisted], head, s.OutOfOrder is null ? [] : [.. s.OutOfOrder], minTimeMs, maxTimeMs));
+                result.Add(new TsdbSeries(s.Labels, PersistedInRange(s, minTimeMs, maxTimeMs), head, s.OutOfOrder is null ? [] : [.. s.OutOfOrder], minTimeMs, maxTimeMs) { Id = s.Id });
+            }
+
+            if (result.Count >= 64 && (!_labelOrderStale || result.Count * 8 >= _series.Count))
+            {
+                ranks = LabelOrder();
             }
         }
 
-        result.Sort(static (a, b) => CompareLabels(a.Labels, b.Labels));
-        return result;
+        if (ranks is null)
+        {
+            result.Sort(static (a, b) => CompareLabels(a.Labels, b.Labels));
+            return result;
+        }
+
+        // Every series' place in label order is known: sort by an int per series instead of comparing label strings.
+        var keys = new int[result.Count];
+        var items = new TsdbSeries[result.Count];
+        for (int i = 0; i < items.Length; i++)
+        {
+            items[i] = result[i];
+            keys[i] = ranks[result[i].Id];
+        }
+
+        Array.Sort(keys, items);
+        return items;
     }
 
     /// <inheritdoc />
@@ -554,6 +579,7 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
             {
                 var s = cut.Sources[i];
                 s.Persisted.AddRange(block.Series[i].Chunks);
+                s.PersistedAscending = null;
                 s.Cutting = null;
             }
 
@@ -827,6 +853,7 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
             var s = GetOrCreate(bs.Labels);
 
             s.Persisted.AddRange(bs.Chunks);
+            s.PersistedAscending = null;
             foreach (var c in bs.Chunks)
             {
                 s.MinTime = Math.Min(s.MinTime, c.MinTime);
@@ -987,6 +1014,7 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
             }
 
             s.Persisted.RemoveAll(r => ReferenceEquals(r.Block, block));
+            s.PersistedAscending = null;
             s.MinTime = long.MaxValue;
             foreach (var r in s.Persisted)
             {
@@ -1076,6 +1104,7 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
         }
 
         _series[s.Id] = s;
+        _labelOrderStale = true;
         _postings.AddValues(s.Labels);
         if (!s.InIndex)
         {
@@ -1116,6 +1145,96 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
         }
 
         return s;
+    }
+
+    /// <summary>
+    /// The persisted chunks of <paramref name="s"/> that overlap [minT, maxT], found by binary search when the list
+    /// ascends (the usual case), so a query over recent data does not touch every chunk the series has on disk.
+    /// </summary>
+    private static List<BlockChunkRef> PersistedInRange(MemSeries s, long minT, long maxT)
+    {
+        var all = s.Persisted;
+        s.PersistedAscending ??= Ascends(all);
+        if (s.PersistedAscending != true)
+        {
+            return [.. all];
+        }
+
+        int lo = 0, hi = all.Count;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (all[mid].MaxTime < minT)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        int first = lo;
+        hi = all.Count;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (all[mid].MinTime <= maxT)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return all.GetRange(first, lo - first);
+    }
+
+    private static bool Ascends(List<BlockChunkRef> chunks)
+    {
+        for (int i = 0; i < chunks.Count; i++)
+        {
+            if (chunks[i].MaxTime < chunks[i].MinTime || (i > 0 && chunks[i].MinTime <= chunks[i - 1].MaxTime))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Position of every live series in label order, by series id; rebuilt after series were added. Caller holds the lock.</summary>
+    private int[] LabelOrder()
+    {
+        if (!_labelOrderStale)
+        {
+            return _labelOrder;
+        }
+
+        var live = new List<MemSeries>(_series.Count);
+        foreach (var s in _series)
+        {
+            if (s is not null)
+            {
+                live.Add(s);
+            }
+        }
+
+        live.Sort(static (a, b) => CompareLabels(a.Labels, b.Labels));
+        if (_labelOrder.Length < _series.Count)
+        {
+            _labelOrder = new int[_series.Count];
+        }
+
+        for (int i = 0; i < live.Count; i++)
+        {
+            _labelOrder[live[i].Id] = i;
+        }
+
+        _labelOrderStale = false;
+        return _labelOrder;
     }
 
     private List<MemSeries> Matching(IReadOnlyList<LabelMatcher> matchers)

@@ -19,7 +19,6 @@ internal sealed class MatrixSource
     private int _loaded = -1;
     private readonly long _mint;
     private readonly long _maxt;
-    private readonly SampleBuffer _buf = new();
 
     private MatrixSource(long rangeMs, long offsetMs, bool fixedTime, long atRef, List<ISeries>? stored, List<EvalSeries>? computed, long mint, long maxt)
     {
@@ -104,27 +103,45 @@ internal sealed class MatrixSource
         _hCount = 0;
         if (_stored != null)
         {
-            _buf.Load(_stored[s].Iterator(), _mint, _maxt, includeStale: false);
-            for (var i = 0; i < _buf.Count; i++)
+            // Straight from the iterator into the point arrays: one pass per sample, no staging copy.
+            var it = _stored[s].Iterator();
+            var type = it.Seek(_mint);
+            while (type != SampleValueType.None)
             {
-                if (_buf.H[i] is { } h)
+                var t = it.AtTimestamp;
+                if (t > _maxt)
                 {
-                    if (_hCount == _hists.Length)
-                    {
-                        Grow(ref _hists, _hCount);
-                    }
-
-                    _hists[_hCount++] = new HistogramPoint(_buf.T[i], h);
+                    break;
                 }
-                else
+
+                if (type == SampleValueType.Float)
                 {
-                    if (_fCount == _floats.Length)
+                    var f = it.AtFloat;
+                    if (t >= _mint && !StaleNaN.Is(f))
                     {
-                        Grow(ref _floats, _fCount);
-                    }
+                        if (_fCount == _floats.Length)
+                        {
+                            Grow(ref _floats, _fCount);
+                        }
 
-                    _floats[_fCount++] = new FloatPoint(_buf.T[i], _buf.F[i]);
+                        _floats[_fCount++] = new FloatPoint(t, f);
+                    }
                 }
+                else if (t >= _mint)
+                {
+                    var h = type == SampleValueType.Histogram ? HistogramMath.FromInt(it.AtHistogram()) : HistogramMath.Copy(it.AtFloatHistogram());
+                    if (!HistogramMath.IsStale(h))
+                    {
+                        if (_hCount == _hists.Length)
+                        {
+                            Grow(ref _hists, _hCount);
+                        }
+
+                        _hists[_hCount++] = new HistogramPoint(t, h);
+                    }
+                }
+
+                type = it.Next();
             }
         }
     }
@@ -132,7 +149,6 @@ internal sealed class MatrixSource
     /// <summary>Returns the pooled sample arrays; call once evaluation no longer reads windows.</summary>
     public void Release()
     {
-        _buf.Release();
         if (_floats.Length > 0)
         {
             ArrayPool<FloatPoint>.Shared.Return(_floats);

@@ -1,6 +1,14 @@
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
 namespace TraceLink.Storage.Tsdb.Chunks;
 
-/// <summary>Most-significant-bit-first reader over a chunk's bytes (Prometheus <c>bstreamReader</c>).</summary>
+/// <summary>
+/// Most-significant-bit-first reader over a chunk's bytes (Prometheus <c>bstreamReader</c>). Reads up to 56 bits
+/// with one unaligned big-endian word load when 8 bytes remain in the array, and falls back to byte steps at the
+/// end; every read is checked against the chunk's end so corrupt data throws instead of decoding garbage.
+/// </summary>
 internal struct BitReader
 {
     private readonly byte[] _data;
@@ -26,6 +34,7 @@ internal struct BitReader
         return bit;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong ReadBits(int count)
     {
         if (_position + count > _end)
@@ -33,50 +42,67 @@ internal struct BitReader
             ThrowCorrupt();
         }
 
-        ulong value = 0;
-        while (count > 0)
+        if ((uint)count <= 56 && (_position >> 3) + 8 <= _data.Length)
         {
-            int avail = 8 - (_position & 7);
-            int take = Math.Min(avail, count);
-            int b = _data[_position >> 3];
-            ulong part = (ulong)((b >> (avail - take)) & ((1 << take) - 1));
-            value = (value << take) | part;
-            _position += take;
-            count -= take;
+            if (count == 0)
+            {
+                return 0;
+            }
+
+            ulong word = BinaryPrimitives.ReadUInt64BigEndian(_data.AsSpan(_position >> 3)) << (_position & 7);
+            _position += count;
+            return word >> (64 - count);
         }
 
-        return value;
+        return ReadBitsSlow(count);
     }
 
     public byte ReadByte() => (byte)ReadBits(8);
 
-    public long ReadVarbitInt()
+    /// <summary>
+    /// Counts leading one bits, at most <paramref name="max"/> (≤ 8), and consumes them plus the terminating zero
+    /// when there is one: the prefix codes of XOR timestamps, varbit integers and XOR value control bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int ReadOnes(int max)
     {
-        int prefix = 0;
-        for (int i = 0; i < 8; i++)
+        if ((_position >> 3) + 8 <= _data.Length)
         {
-            prefix <<= 1;
-            if (!ReadBit())
+            ulong word = BinaryPrimitives.ReadUInt64BigEndian(_data.AsSpan(_position >> 3)) << (_position & 7);
+            int ones = Math.Min(BitOperations.LeadingZeroCount(~word), max);
+            int used = ones < max ? ones + 1 : ones;
+            if (_position + used > _end)
             {
-                break;
+                ThrowCorrupt();
             }
 
-            prefix |= 1;
+            _position += used;
+            return ones;
         }
 
-        int size;
-        switch (prefix)
+        int n = 0;
+        while (n < max && ReadBit())
         {
-            case 0b0: return 0;
-            case 0b10: size = 3; break;
-            case 0b110: size = 6; break;
-            case 0b1110: size = 9; break;
-            case 0b11110: size = 12; break;
-            case 0b111110: size = 18; break;
-            case 0b1111110: size = 25; break;
-            case 0b11111110: size = 56; break;
-            case 0b11111111: return (long)ReadBits(64);
-            default: ThrowCorrupt(); return 0;
+            n++;
+        }
+
+        return n;
+    }
+
+    public long ReadVarbitInt()
+    {
+        int size;
+        switch (ReadOnes(8))
+        {
+            case 0: return 0;
+            case 1: size = 3; break;
+            case 2: size = 6; break;
+            case 3: size = 9; break;
+            case 4: size = 12; break;
+            case 5: size = 18; break;
+            case 6: size = 25; break;
+            case 7: size = 56; break;
+            default: return (long)ReadBits(64);
         }
 
         ulong bits = ReadBits(size);
@@ -88,34 +114,18 @@ internal struct BitReader
         return (long)bits;
     }
 
-    public ulong ReadVarbitUInt()
+    public ulong ReadVarbitUInt() => ReadOnes(8) switch
     {
-        int prefix = 0;
-        for (int i = 0; i < 8; i++)
-        {
-            prefix <<= 1;
-            if (!ReadBit())
-            {
-                break;
-            }
-
-            prefix |= 1;
-        }
-
-        return prefix switch
-        {
-            0b0 => 0,
-            0b10 => ReadBits(3),
-            0b110 => ReadBits(6),
-            0b1110 => ReadBits(9),
-            0b11110 => ReadBits(12),
-            0b111110 => ReadBits(18),
-            0b1111110 => ReadBits(25),
-            0b11111110 => ReadBits(56),
-            0b11111111 => ReadBits(64),
-            _ => ThrowCorruptValue(),
-        };
-    }
+        0 => 0,
+        1 => ReadBits(3),
+        2 => ReadBits(6),
+        3 => ReadBits(9),
+        4 => ReadBits(12),
+        5 => ReadBits(18),
+        6 => ReadBits(25),
+        7 => ReadBits(56),
+        _ => ReadBits(64),
+    };
 
     public long ReadVarint()
     {
@@ -139,26 +149,28 @@ internal struct BitReader
         return ThrowCorruptValue();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public double ReadXor(double previous, ref byte leading, ref byte trailing)
     {
-        if (!ReadBit())
+        // Control bits: 0 = same value; 10 = reuse the previous leading/trailing window; 11 = new window.
+        int control = ReadOnes(2);
+        if (control == 0)
         {
             return previous;
         }
 
-        int newLeading;
         int newTrailing;
         int mbits;
-        if (!ReadBit())
+        if (control == 1)
         {
-            newLeading = leading;
             newTrailing = trailing;
-            mbits = 64 - newLeading - newTrailing;
+            mbits = 64 - leading - newTrailing;
         }
         else
         {
-            newLeading = (int)ReadBits(5);
-            mbits = (int)ReadBits(6);
+            ulong header = ReadBits(11);
+            int newLeading = (int)(header >> 6);
+            mbits = (int)(header & 0x3F);
             if (mbits == 0)
             {
                 mbits = 64;
@@ -172,6 +184,28 @@ internal struct BitReader
         ulong bits = ReadBits(mbits);
         ulong v = BitConverter.DoubleToUInt64Bits(previous) ^ (bits << newTrailing);
         return BitConverter.UInt64BitsToDouble(v);
+    }
+
+    private ulong ReadBitsSlow(int count)
+    {
+        if ((uint)count > 64)
+        {
+            ThrowCorrupt();
+        }
+
+        ulong value = 0;
+        while (count > 0)
+        {
+            int avail = 8 - (_position & 7);
+            int take = Math.Min(avail, count);
+            int b = _data[_position >> 3];
+            ulong part = (ulong)((b >> (avail - take)) & ((1 << take) - 1));
+            value = (value << take) | part;
+            _position += take;
+            count -= take;
+        }
+
+        return value;
     }
 
     private static void ThrowCorrupt() => throw new InvalidDataException("corrupt chunk: read past end");

@@ -28,6 +28,12 @@ internal sealed class MemSeries(int id, Label[] labels, byte[] key, ulong hash)
 
     public List<BlockChunkRef> Persisted { get; } = [];
 
+    /// <summary>
+    /// Whether <see cref="Persisted"/> ascends in time without overlap (so queries binary-search it); null when not
+    /// known since the list last changed. Whoever changes the list resets it.
+    /// </summary>
+    public bool? PersistedAscending { get; set; }
+
     public ChunkBuilder Head { get; } = new();
 
     /// <summary>Head chunks being written into a block by a cut in progress; still served by queries until attached.</summary>

@@ -8,7 +8,55 @@ internal sealed class TsdbSeries(Label[] labels, List<BlockChunkRef> persisted, 
 {
     public IReadOnlyList<Label> Labels => labels;
 
-    public ISeriesIterator Iterator() => new SampleListIterator(Materialize());
+    /// <summary>The store's series id (the label-order sort key of a select).</summary>
+    internal int Id { get; init; }
+
+    public ISeriesIterator Iterator() => Streamable() ? new ChunkSeriesIterator(persisted, head, minT, maxT) : new SampleListIterator(Materialize());
+
+    /// <summary>
+    /// Whether the chunks in range ascend without overlap and no out-of-order sample is pending: then merging,
+    /// sorting and de-duplicating are no-ops and the chunks can be streamed. Otherwise (out-of-order data) the samples
+    /// are materialised and merged.
+    /// </summary>
+    private bool Streamable()
+    {
+        if (outOfOrder.Length > 0)
+        {
+            return false;
+        }
+
+        long last = long.MinValue;
+        bool any = false;
+        foreach (var r in persisted)
+        {
+            if (r.MaxTime >= minT && r.MinTime <= maxT)
+            {
+                if ((any && r.MinTime <= last) || r.MaxTime < r.MinTime)
+                {
+                    return false;
+                }
+
+                last = r.MaxTime;
+                any = true;
+            }
+        }
+
+        foreach (var c in head)
+        {
+            if (c.MaxTime >= minT && c.MinTime <= maxT)
+            {
+                if ((any && c.MinTime <= last) || c.MaxTime < c.MinTime)
+                {
+                    return false;
+                }
+
+                last = c.MaxTime;
+                any = true;
+            }
+        }
+
+        return true;
+    }
 
     internal List<Sample> Materialize()
     {
