@@ -15,36 +15,22 @@ namespace TraceLink.Benchmarks.Tsdb;
 /// with <see cref="SeriesKey"/> lookups. Both patch timestamps and values in place so every op appends new samples.
 /// </summary>
 [MemoryDiagnoser]
-public class AppendPathBenchmarks : IDisposable
+public class AppendPathBenchmarks : RemoteWriteAppendBenchmark
 {
     private const int Series = 2000;
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "tsdb-append-bench-" + Guid.NewGuid().ToString("N"));
-    private readonly RemoteWriteDecoder _decoder = new();
     private readonly int[] _timestampAt = new int[Series];
     private readonly int[] _valueAt = new int[Series];
     private byte[] _body = [];
-    private TsdbStore _store = null!;
-    private ISeriesKeyAppender _appender = null!;
     private long _t = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (long)TimeSpan.FromDays(60).TotalMilliseconds;
     private double _v;
 
     [GlobalSetup]
     public void Setup()
     {
-        _store = new TsdbStore(new TsdbOptions { DataDirectory = _dir, BlockDuration = TimeSpan.FromDays(365), RetentionTime = TimeSpan.Zero });
-        _appender = (ISeriesKeyAppender)_store.Appender();
+        OpenStore(dir => new TsdbOptions { DataDirectory = dir, BlockDuration = TimeSpan.FromDays(365), RetentionTime = TimeSpan.Zero });
         _body = BuildBody();
         Patch();
-        _decoder.DecodeV1(_body, _appender);
-        _appender.CommitAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
-    }
-
-    [GlobalCleanup]
-    public void Dispose()
-    {
-        _store.Dispose();
-        Directory.Delete(_dir, true);
-        GC.SuppressFinalize(this);
+        DecodeAndCommit(_body);
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Series)]
@@ -52,15 +38,10 @@ public class AppendPathBenchmarks : IDisposable
     {
         Patch();
         var request = Prometheus.WriteRequest.Parser.ParseFrom(_body);
-        var app = _store.Appender();
+        var app = Store.Appender();
         foreach (var ts in request.Timeseries)
         {
-            var labels = new Label[ts.Labels.Count];
-            for (int i = 0; i < labels.Length; i++)
-            {
-                labels[i] = new Label(ts.Labels[i].Name, ts.Labels[i].Value);
-            }
-
+            var labels = Labels(ts.Labels);
             var validated = SeriesValidation.Validate(labels);
             foreach (var s in ts.Samples)
             {
@@ -75,12 +56,7 @@ public class AppendPathBenchmarks : IDisposable
     public void WireDecoderAndSeriesKeys()
     {
         Patch();
-        _decoder.DecodeV1(_body, _appender);
-        var commit = _appender.CommitAsync(CancellationToken.None);
-        if (!commit.IsCompletedSuccessfully)
-        {
-            commit.AsTask().GetAwaiter().GetResult();
-        }
+        DecodeAndCommit(_body);
     }
 
     private void Patch()

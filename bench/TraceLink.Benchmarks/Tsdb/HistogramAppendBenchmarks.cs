@@ -16,25 +16,20 @@ namespace TraceLink.Benchmarks.Tsdb;
 /// both in place. What remains allocated is what the head keeps: the histogram, its span/bucket arrays and the exemplar.
 /// </summary>
 [MemoryDiagnoser]
-public class HistogramAppendBenchmarks : IDisposable
+public class HistogramAppendBenchmarks : RemoteWriteAppendBenchmark
 {
     private const int Series = 500;
 
     // A timestamp whose varint is 6 bytes, so patching it in place keeps the body's layout.
     private static readonly long Start = 1L << 40;
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "tsdb-hist-bench-" + Guid.NewGuid().ToString("N"));
-    private readonly RemoteWriteDecoder _decoder = new();
     private readonly List<int> _timestampAt = [];
     private byte[] _body = [];
-    private TsdbStore _store = null!;
-    private ISeriesKeyAppender _appender = null!;
     private long _t = Start;
 
     [GlobalSetup]
     public void Setup()
     {
-        _store = new TsdbStore(new TsdbOptions { DataDirectory = _dir, BlockDuration = TimeSpan.FromDays(365 * 100), RetentionTime = TimeSpan.Zero, MaxFutureSkew = TimeSpan.FromDays(365 * 100) });
-        _appender = (ISeriesKeyAppender)_store.Appender();
+        OpenStore(dir => new TsdbOptions { DataDirectory = dir, BlockDuration = TimeSpan.FromDays(365 * 100), RetentionTime = TimeSpan.Zero, MaxFutureSkew = TimeSpan.FromDays(365 * 100) });
         var request = new V1.WriteRequest();
         for (int s = 0; s < Series; s++)
         {
@@ -88,16 +83,7 @@ public class HistogramAppendBenchmarks : IDisposable
         }
 
         Patch();
-        _decoder.DecodeV1(_body, _appender);
-        _appender.CommitAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
-    }
-
-    [GlobalCleanup]
-    public void Dispose()
-    {
-        _store.Dispose();
-        Directory.Delete(_dir, true);
-        GC.SuppressFinalize(this);
+        DecodeAndCommit(_body);
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Series)]
@@ -105,15 +91,10 @@ public class HistogramAppendBenchmarks : IDisposable
     {
         Patch();
         var request = V1.WriteRequest.Parser.ParseFrom(_body);
-        var app = _store.Appender();
+        var app = Store.Appender();
         foreach (var ts in request.Timeseries)
         {
-            var labels = new Label[ts.Labels.Count];
-            for (int i = 0; i < labels.Length; i++)
-            {
-                labels[i] = new Label(ts.Labels[i].Name, ts.Labels[i].Value);
-            }
-
+            var labels = Labels(ts.Labels);
             foreach (var h in ts.Histograms)
             {
                 var spans = new BucketSpan[h.PositiveSpans.Count];
@@ -136,13 +117,7 @@ public class HistogramAppendBenchmarks : IDisposable
 
             foreach (var e in ts.Exemplars)
             {
-                var el = new Label[e.Labels.Count];
-                for (int i = 0; i < el.Length; i++)
-                {
-                    el[i] = new Label(e.Labels[i].Name, e.Labels[i].Value);
-                }
-
-                app.AppendExemplar(labels, new Exemplar(el, e.Value, e.Timestamp));
+                app.AppendExemplar(labels, new Exemplar(Labels(e.Labels), e.Value, e.Timestamp));
             }
         }
 
@@ -153,12 +128,7 @@ public class HistogramAppendBenchmarks : IDisposable
     public void WireDecoder()
     {
         Patch();
-        _decoder.DecodeV1(_body, _appender);
-        var commit = _appender.CommitAsync(CancellationToken.None);
-        if (!commit.IsCompletedSuccessfully)
-        {
-            commit.AsTask().GetAwaiter().GetResult();
-        }
+        DecodeAndCommit(_body);
     }
 
     private void Patch()
