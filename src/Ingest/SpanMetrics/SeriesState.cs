@@ -15,7 +15,4 @@ internal sealed class SeriesState(Label[] callsLabels, Label[] durationLabels, i
 
     /// <summary>Whether a sample was flushed since this state was created (the first one marks a counter reset).</summary>
     public bool Flushed { get; set; }
-
-    /// <summary>Timestamp of the newest exemplar written, so none is appended out of order.</summary>
-    public long LastExemplarMs { get; set; } = long.MinValue;
 }

@@ -348,17 +348,11 @@ public sealed partial class SpanMetricsConnector : ISpanBatchObserver, IAsyncDis
             return;
         }
 
-        // Exemplar stores reject out-of-order exemplars per series: append oldest first, skip any older than the last one.
+        // Every kept candidate is written, even one that ended before an exemplar of an earlier flush (its batch arrived
+        // late): the exemplar store keeps each series' exemplars in time order whatever the order they come in.
         Span<byte> ids = stackalloc byte[24];
-        candidates.Sort(static (a, b) => a.TimestampMs.CompareTo(b.TimestampMs));
         foreach (var candidate in candidates)
         {
-            if (candidate.TimestampMs <= state.LastExemplarMs)
-            {
-                continue;
-            }
-
-            state.LastExemplarMs = candidate.TimestampMs;
             BinaryPrimitives.WriteUInt128BigEndian(ids, candidate.TraceId);
             BinaryPrimitives.WriteUInt64BigEndian(ids[16..], candidate.SpanId);
             Label[] labels =

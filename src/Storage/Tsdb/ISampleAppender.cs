@@ -16,7 +16,7 @@ public interface ISampleAppender
     /// <summary>Adds a float native histogram sample.</summary>
     void AppendFloatHistogram(IReadOnlyList<Label> labels, long timestampMs, FloatHistogram histogram);
 
-    /// <summary>Adds an exemplar to the series' bounded exemplar store.</summary>
+    /// <summary>Adds an exemplar to the series' bounded exemplar store, in any time order (it is read back sorted by time).</summary>
     void AppendExemplar(IReadOnlyList<Label> labels, Exemplar exemplar);
 
     /// <summary>Validates and makes the batch durable (WAL) and visible; throws on data a retry cannot fix.</summary>

@@ -153,6 +153,37 @@ public sealed class SpanMetricsConnectorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_late_batch_and_spans_ending_in_the_same_millisecond_still_give_their_exemplars()
+    {
+        var connector = Create(new SpanMetricsOptions { MaxExemplarsPerSeries = 0 });
+        var random = new Random(3);
+
+        // The first interval's slowest span ends at T0 + 10 s; the second interval brings a batch that arrived late,
+        // whose slowest span ended at T0 + 4 s, before the first exemplar.
+        var first = SpanBuilder.TraceId(random);
+        await connector.OnStoredAsync(SpanBuilder.Batch("svc", [SpanBuilder.Create(first, 1, "GET /x", T0 + 9_000_000_000L, 1_000_000_000)]), default);
+        _time.Advance(TimeSpan.FromSeconds(15));
+        await connector.FlushAsync(default);
+        var late = SpanBuilder.TraceId(random);
+        await connector.OnStoredAsync(SpanBuilder.Batch("svc", [SpanBuilder.Create(late, 2, "GET /x", T0, 4_000_000_000)]), default);
+        _time.Advance(TimeSpan.FromSeconds(15));
+        await connector.FlushAsync(default);
+
+        // Two spans ending within the same millisecond in two intervals: both are exemplars.
+        var sameMs = new[] { SpanBuilder.TraceId(random), SpanBuilder.TraceId(random) };
+        for (var i = 0; i < 2; i++)
+        {
+            await connector.OnStoredAsync(SpanBuilder.Batch("svc", [SpanBuilder.Create(sameMs[i], 3 + (ulong)i, "GET /x", T0 + 20_000_000_000L, 2_000_000_000 + (i * 100_000))]), default);
+            _time.Advance(TimeSpan.FromSeconds(15));
+            await connector.FlushAsync(default);
+        }
+
+        var exemplars = Assert.Single(_store.SeriesNamed(Duration)).Exemplars;
+        var traceIds = exemplars.Select(e => e.Labels.Single(l => l.Name == "trace_id").Value).ToList();
+        Assert.Equal(new[] { first, late, sameMs[0], sameMs[1] }.Select(id => Convert.ToHexStringLower(id)).Order(), traceIds.Order());
+    }
+
+    [Fact]
     public async Task Hundred_thousand_routes_produce_at_most_the_limit_of_series_plus_one_overflow_series()
     {
         var connector = Create(new SpanMetricsOptions { CardinalityLimit = 1000 });

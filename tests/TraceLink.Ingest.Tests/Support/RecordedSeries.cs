@@ -49,14 +49,11 @@ public sealed class RecordedSeries(string key, Label[] labels)
         _samples.Add(sample);
     }
 
+    /// <summary>Keeps exemplars sorted by time whatever order they come in, as the TSDB's exemplar store does.</summary>
     internal void AddExemplar(Exemplar exemplar)
     {
-        if (_exemplars.Count > 0 && _exemplars[^1].TimestampMs > exemplar.TimestampMs)
-        {
-            throw new InvalidOperationException($"out-of-order exemplar for {Key}");
-        }
-
-        _exemplars.Add(exemplar);
+        var at = _exemplars.FindLastIndex(e => e.TimestampMs <= exemplar.TimestampMs) + 1;
+        _exemplars.Insert(at, exemplar);
     }
 
     internal static string Render(IReadOnlyList<Label> labels)

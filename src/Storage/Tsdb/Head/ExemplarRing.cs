@@ -1,6 +1,9 @@
 namespace TraceLink.Storage.Tsdb.Head;
 
-/// <summary>Bounded per-series exemplar store: the oldest exemplar is overwritten when full.</summary>
+/// <summary>
+/// Bounded per-series exemplar store: the exemplar added first is overwritten when full. Exemplars may arrive out of
+/// time order (a span batch that came late); they are read back sorted by time.
+/// </summary>
 internal sealed class ExemplarRing(int capacity)
 {
     private readonly Exemplar[] _items = new Exemplar[capacity];
@@ -27,6 +30,7 @@ internal sealed class ExemplarRing(int capacity)
 
     public void CopyTo(List<Exemplar> output, long minT, long maxT)
     {
+        int first = output.Count;
         int start = (_next - _count + _items.Length) % _items.Length;
         for (int i = 0; i < _count; i++)
         {
@@ -36,6 +40,8 @@ internal sealed class ExemplarRing(int capacity)
                 output.Add(e);
             }
         }
+
+        output.Sort(first, output.Count - first, ByTime.Instance);
     }
 
     private static bool SameLabels(IReadOnlyList<Label> a, IReadOnlyList<Label> b)
@@ -54,5 +60,12 @@ internal sealed class ExemplarRing(int capacity)
         }
 
         return true;
+    }
+
+    private sealed class ByTime : IComparer<Exemplar>
+    {
+        public static readonly ByTime Instance = new();
+
+        public int Compare(Exemplar x, Exemplar y) => x.TimestampMs != y.TimestampMs ? x.TimestampMs.CompareTo(y.TimestampMs) : x.Value.CompareTo(y.Value);
     }
 }
