@@ -106,7 +106,7 @@ internal static class RemoteWriteLoad
 
     private static void Print(string name, ScrapeData data, Result r) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"[{name}] ingest {data.Samples:N0} samples in {r.Seconds:F2} s = {r.Rate:N0} samples/s ({data.FloatSamples / r.Seconds:N0} float samples/s), rejected requests {r.Failed}; on disk after compaction {r.Bytes:N0} B = {r.BytesPerSample:F3} bytes/sample: chunks {r.ChunkBytesPerSample(data.Samples):F3}, index {(double)(r.Bytes - r.ChunkBytes) / data.Samples:F3} (compaction {r.CompactSeconds:F1} s){(r.ExtraBytes > 0 ? string.Create(CultureInfo.InvariantCulture, $"; not counted: FASTER postings index {(double)r.ExtraBytes / data.Samples:F3} bytes/sample") : string.Empty)}"));
+            $"[{name}] ingest {data.Samples:N0} samples in {r.Seconds:F2} s = {r.Rate:N0} samples/s ({data.FloatSamples / r.Seconds:N0} float samples/s), rejected requests {r.Failed}; on disk after compaction {r.Bytes:N0} B = {r.BytesPerSample:F3} bytes/sample: chunks {r.ChunkBytesPerSample(data.Samples):F3}, index {(double)(r.Bytes - r.ChunkBytes) / data.Samples:F3} (compaction {r.CompactSeconds:F1} s); chunk bytes per float sample {(double)r.Split.FloatBytes / data.FloatSamples:F3} (with the index, which costs the same per sample for every series, {((double)r.Split.FloatBytes / data.FloatSamples) + ((double)(r.Bytes - r.ChunkBytes) / data.Samples):F3}), per histogram sample {(double)r.Split.HistogramBytes / Math.Max(1, data.HistogramSamples):F3}{(r.ExtraBytes > 0 ? string.Create(CultureInfo.InvariantCulture, $"; not counted: FASTER postings index {(double)r.ExtraBytes / data.Samples:F3} bytes/sample") : string.Empty)}"));
 
     private static async Task<Result> RunTraceLinkAsync(ScrapeData data, int senders, bool compactHead = true)
     {
@@ -126,7 +126,7 @@ internal static class RemoteWriteLoad
                 var (seconds, failed) = await SendAsync(new Uri(address), data, senders);
                 if (!compactHead)
                 {
-                    return new Result(seconds, data.Samples / seconds, failed, 0, 0, 0, 0, 0);
+                    return new Result(seconds, data.Samples / seconds, failed, 0, 0, 0, 0, 0, default);
                 }
 
                 var sw = Stopwatch.StartNew();
@@ -135,7 +135,8 @@ internal static class RemoteWriteLoad
                 long bytes = store.BlockBytes;
                 long chunkBytes = SizeOf(Path.Combine(dir, "tsdb", "blocks"), static f => Path.GetFileName(f) == "chunks");
                 long postings = SizeOf(Path.Combine(dir, "tsdb", "index"), static _ => true);
-                return new Result(seconds, data.Samples / seconds, failed, bytes, (double)bytes / data.Samples, chunkBytes, compact, postings);
+                var split = ChunkFileStats.Read(Directory.EnumerateFiles(Path.Combine(dir, "tsdb", "blocks"), "chunks", SearchOption.AllDirectories));
+                return new Result(seconds, data.Samples / seconds, failed, bytes, (double)bytes / data.Samples, chunkBytes, compact, postings, split);
             }
             finally
             {
@@ -207,7 +208,8 @@ internal static class RemoteWriteLoad
             string snapshot = Path.Combine(dir, "data", "snapshots", name);
             long bytes = SizeOf(snapshot, static _ => true);
             long chunkBytes = SizeOf(snapshot, static f => Path.GetFileName(Path.GetDirectoryName(f)) == "chunks");
-            return new Result(seconds, data.Samples / seconds, failed, bytes, (double)bytes / data.Samples, chunkBytes, compact, 0);
+            var split = ChunkFileStats.Read(Directory.EnumerateFiles(snapshot, "*", SearchOption.AllDirectories).Where(static f => Path.GetFileName(Path.GetDirectoryName(f)) == "chunks"));
+            return new Result(seconds, data.Samples / seconds, failed, bytes, (double)bytes / data.Samples, chunkBytes, compact, 0, split);
         }
         finally
         {
@@ -302,7 +304,7 @@ internal static class RemoteWriteLoad
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
-    private readonly record struct Result(double Seconds, double Rate, int Failed, long Bytes, double BytesPerSample, long ChunkBytes, double CompactSeconds, long ExtraBytes)
+    private readonly record struct Result(double Seconds, double Rate, int Failed, long Bytes, double BytesPerSample, long ChunkBytes, double CompactSeconds, long ExtraBytes, ChunkFileStats Split)
     {
         public double ChunkBytesPerSample(long samples) => (double)ChunkBytes / samples;
     }

@@ -54,6 +54,8 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
     public TsdbStore(TsdbOptions options, ILogger<TsdbStore>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BlockChunkSamples, ChunkBuilder.MaxSamplesPerChunk, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.BlockChunkSamples, ushort.MaxValue, nameof(options));
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _blockDirectory = Path.Combine(options.DataDirectory, "blocks");
@@ -551,7 +553,8 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
         Block block;
         try
         {
-            Block.Write(cut.Directory, cut.Segment, cut.ToWrite);
+            var appender = new XorAppender();
+            Block.Write(cut.Directory, cut.Segment, cut.ToWrite.ConvertAll(s => (s.Item1, BlockChunkMerger.Merge(s.Item2, _options.BlockChunkSamples, appender), s.Item3, s.Item4)));
             block = Block.Open(cut.Directory);
         }
         catch

@@ -1,4 +1,6 @@
 using TraceLink.Storage.Tsdb;
+using TraceLink.Storage.Tsdb.Blocks;
+using TraceLink.Storage.Tsdb.Chunks;
 
 using MatchType = TraceLink.Storage.Tsdb.MatchType;
 
@@ -256,5 +258,85 @@ public sealed class TsdbStoreTests : IDisposable
         var it = store.Select(long.MinValue, long.MaxValue, [new LabelMatcher(MatchType.Equal, "__name__", "c")]).Single().Iterator();
         Assert.Equal(SampleValueType.Float, it.Seek(T0 + (500 * 15_000L) - 1));
         Assert.Equal(250.0, it.AtFloat);
+    }
+
+    [Fact]
+    public async Task Block_joins_head_chunks_into_longer_xor_chunks_and_keeps_every_sample_bit_for_bit()
+    {
+        var lbl = L("joined");
+        var expected = new List<(long T, ulong Bits)>();
+        using (var store = Open())
+        {
+            var app = store.Appender();
+            for (int i = 0; i < 1100; i++)
+            {
+                long t = T0 + (i * 15_000L) + (i % 7 == 0 ? 3 : 0);
+                if (i == 600)
+                {
+                    // A histogram in the middle ends the run of float chunks on both sides of it.
+                    app.AppendHistogram(lbl, t, new Histogram { Schema = 0, Count = 1, Sum = 1, PositiveSpans = [new BucketSpan(0, 1)], PositiveBuckets = [1] });
+                    continue;
+                }
+
+                double v = i == 300 ? StaleNaN : i % 50 == 0 ? double.NaN : Math.Round(i * 1.37, 2);
+                app.AppendFloat(lbl, t, v);
+                expected.Add((t, BitConverter.DoubleToUInt64Bits(v)));
+            }
+
+            await app.CommitAsync(CancellationToken.None);
+            store.CompactHead();
+        }
+
+        var block = Block.Open(Assert.Single(Directory.GetDirectories(Path.Combine(_dir.Path, "blocks"))));
+        try
+        {
+            var chunks = Assert.Single(block.Series).Chunks;
+            // Head chunks of 120 joined up to the default 240; the histogram chunk stays as it was.
+            Assert.Equal([240, 240, 120, 1, 240, 240, 19], chunks.Select(c => c.Count));
+            Assert.Equal(ChunkEncoding.Histogram, chunks[3].Encoding);
+            Assert.All(chunks.Where((_, i) => i != 3), c => Assert.Equal(ChunkEncoding.Xor, c.Encoding));
+        }
+        finally
+        {
+            block.Dispose();
+        }
+
+        using var reopened = Open();
+        var it = reopened.Select(long.MinValue, long.MaxValue, [new LabelMatcher(MatchType.Equal, "__name__", "joined")]).Single().Iterator();
+        var got = new List<(long, ulong)>();
+        SampleValueType type;
+        while ((type = it.Next()) != SampleValueType.None)
+        {
+            if (type == SampleValueType.Float)
+            {
+                got.Add((it.AtTimestamp, BitConverter.DoubleToUInt64Bits(it.AtFloat)));
+            }
+        }
+
+        Assert.Equal(expected, got);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TsdbStore(new TsdbOptions { DataDirectory = _dir.Path, BlockChunkSamples = 100 }));
+
+        // A seek into the middle of a joined chunk lands on the right sample.
+        it = reopened.Select(long.MinValue, long.MaxValue, [new LabelMatcher(MatchType.Equal, "__name__", "joined")]).Single().Iterator();
+        Assert.Equal(SampleValueType.Float, it.Seek(T0 + (333 * 15_000L)));
+        Assert.Equal(Math.Round(333 * 1.37, 2), it.AtFloat);
+    }
+
+    [Fact]
+    public async Task Exemplars_added_out_of_time_order_are_read_back_sorted_by_time()
+    {
+        using var store = Open();
+        var lbl = L("lat_seconds");
+        var app = store.Appender();
+        app.AppendFloat(lbl, T0, 1);
+        foreach (var (offset, trace) in new[] { (5_000L, "b"), (1_000L, "a"), (9_000L, "c") })
+        {
+            app.AppendExemplar(lbl, new Exemplar([new Label("trace_id", trace)], 0.5, T0 + offset));
+        }
+
+        await app.CommitAsync(CancellationToken.None);
+        var only = Assert.Single(store.Exemplars(long.MinValue, long.MaxValue, [new LabelMatcher(MatchType.Equal, "__name__", "lat_seconds")]));
+        Assert.Equal(["a", "b", "c"], only.Exemplars.Select(e => e.Labels[0].Value));
     }
 }
