@@ -106,5 +106,25 @@ public sealed class PromQLEngineTests
     [InlineData(-0.0, "-0")]
     [InlineData(double.PositiveInfinity, "+Inf")]
     [InlineData(double.NaN, "NaN")]
+    [InlineData(double.NegativeInfinity, "-Inf")]
+    [InlineData(-1.5e300, "-1.5e+300")]
+    [InlineData(0.1, "0.1")]
+    [InlineData(123456789012345680000.0, "123456789012345680000")]
+    [InlineData(5e-324, "5e-324")]
     public void Json_floats_use_go_formatting(double value, string expected) => Assert.Equal(expected, GoFloat.FormatJson(value));
+
+    [Theory]
+    [InlineData(100000, "100000", "100000")]
+    [InlineData(1e6, "1e+06", "1000000")]
+    [InlineData(1234567, "1.234567e+06", "1234567")]
+    [InlineData(0.0001, "0.0001", "0.0001")]
+    [InlineData(0.00001234, "1.234e-05", "0.00001234")]
+    [InlineData(-2.5, "-2.5", "-2.5")]
+    [InlineData(0.0, "0", "0")]
+    public void Label_and_printer_floats_use_go_g_and_f_formatting(double value, string g, string f)
+    {
+        Assert.Equal(g, GoFloat.FormatG(value));
+        Assert.Equal(f, GoFloat.FormatF(value));
+        Assert.Equal("1" + new string('0', 300), GoFloat.FormatF(1e300));
+    }
 }

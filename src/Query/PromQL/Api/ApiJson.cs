@@ -13,19 +13,33 @@ internal static class ApiJson
 {
     public static void WriteTimestamp(Utf8JsonWriter w, long ms)
     {
-        if (ms % 1000 == 0)
+        // Seconds with up to three decimals, as Prometheus writes them; formatted in place, once per sample.
+        Span<byte> text = stackalloc byte[24];
+        int pos = 0;
+        if (ms < 0)
         {
-            w.WriteRawValue((ms / 1000).ToString(CultureInfo.InvariantCulture), skipInputValidation: true);
-            return;
+            text[pos++] = (byte)'-';
         }
 
-        var neg = ms < 0;
-        var abs = Math.Abs(ms);
-        var s = (neg ? "-" : string.Empty) + (abs / 1000).ToString(CultureInfo.InvariantCulture) + "." + (abs % 1000).ToString("D3", CultureInfo.InvariantCulture);
-        w.WriteRawValue(s, skipInputValidation: true);
+        ulong abs = ms < 0 ? (ulong)-(ms + 1) + 1 : (ulong)ms;
+        (abs / 1000).TryFormat(text[pos..], out int written, default, CultureInfo.InvariantCulture);
+        pos += written;
+        ulong fraction = abs % 1000;
+        if (fraction != 0)
+        {
+            text[pos++] = (byte)'.';
+            fraction.TryFormat(text[pos..], out written, "D3", CultureInfo.InvariantCulture);
+            pos += written;
+        }
+
+        w.WriteRawValue(text[..pos], skipInputValidation: true);
     }
 
-    public static void WriteFloat(Utf8JsonWriter w, double f) => w.WriteStringValue(GoFloat.FormatJson(f));
+    public static void WriteFloat(Utf8JsonWriter w, double f)
+    {
+        Span<char> text = stackalloc char[GoFloat.MaxJsonChars];
+        w.WriteStringValue(text[..GoFloat.FormatJson(f, text)]);
+    }
 
     public static void WriteLabels(Utf8JsonWriter w, IReadOnlyList<Label> labels)
     {

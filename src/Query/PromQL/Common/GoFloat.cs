@@ -1,145 +1,183 @@
 using System.Globalization;
-using System.Text;
 
 namespace TraceLink.Query.PromQL.Common;
 
-/// <summary>Go's float formatting as Prometheus uses it (strconv 'f'/'e'/'g' with shortest digits).</summary>
+/// <summary>
+/// Go's float formatting as Prometheus uses it (strconv 'f'/'e'/'g' with shortest digits). The JSON form writes into a
+/// caller's buffer, so the query API formats every sample without allocating.
+/// </summary>
 internal static class GoFloat
 {
+    /// <summary>Enough for <see cref="FormatJson(double, Span{char})"/>: 'f' only for 1e-6 ≤ |f| &lt; 1e21, else 'e'.</summary>
+    public const int MaxJsonChars = 48;
+
+    // 'f' of the largest double: 309 digits, sign and point.
+    private const int MaxChars = 328;
+
     /// <summary>Prometheus JSON sample value: 'f' unless |f| &lt; 1e-6 or ≥ 1e21, then 'e'.</summary>
     public static string FormatJson(double f)
     {
-        if (Special(f) is { } sp)
-        {
-            return sp;
-        }
+        Span<char> buffer = stackalloc char[MaxJsonChars];
+        return new string(buffer[..FormatJson(f, buffer)]);
+    }
 
+    /// <summary>Writes the JSON sample value into <paramref name="destination"/> (at least <see cref="MaxJsonChars"/>); returns its length.</summary>
+    public static int FormatJson(double f, Span<char> destination)
+    {
         var abs = Math.Abs(f);
-        var useE = f != 0 && (abs < 1e-6 || abs >= 1e21);
-        return Format(f, useE ? 'e' : 'f');
+        return Format(f, f != 0 && (abs < 1e-6 || abs >= 1e21) ? 'e' : 'f', destination);
     }
 
     /// <summary>Go's <c>strconv.FormatFloat(f, 'f', -1, 64)</c>.</summary>
     public static string FormatF(double f)
     {
-        if (Special(f) is { } sp)
-        {
-            return sp;
-        }
-
-        return Format(f, 'f');
+        Span<char> buffer = stackalloc char[MaxChars];
+        return new string(buffer[..Format(f, 'f', buffer)]);
     }
 
-    /// <summary>Go's <c>fmt.Sprint(float64)</c> (%g shortest, exponent threshold 6... and -4).</summary>
+    /// <summary>Go's <c>fmt.Sprint(float64)</c> (%g shortest: 'e' below exponent -4 and from 6).</summary>
     public static string FormatG(double f)
     {
-        if (Special(f) is { } sp)
-        {
-            return sp;
-        }
-
-        if (f == 0)
+        if (f == 0 && !double.IsNaN(f))
         {
             return double.IsNegative(f) ? "-0" : "0";
         }
 
-        var (_, dp) = Decompose(Math.Abs(f));
-        var exp = dp - 1;
-        return Format(f, exp < -4 || exp >= 6 ? 'e' : 'f');
+        Span<char> buffer = stackalloc char[MaxChars];
+        Span<char> digits = stackalloc char[32];
+        char fmt = 'f';
+        if (double.IsFinite(f))
+        {
+            int exp = Decompose(Math.Abs(f), digits, out _) - 1;
+            fmt = exp < -4 || exp >= 6 ? 'e' : 'f';
+        }
+
+        return new string(buffer[..Format(f, fmt, buffer)]);
     }
 
-    private static string? Special(double f) => double.IsNaN(f) ? "NaN" : double.IsPositiveInfinity(f) ? "+Inf" : double.IsNegativeInfinity(f) ? "-Inf" : null;
-
-    private static (string Digits, int Dp) Decompose(double abs)
+    private static int Special(double f, Span<char> destination)
     {
-        var s = abs.ToString("R", CultureInfo.InvariantCulture);
-        var e = 0;
-        var ei = s.IndexOfAny(['E', 'e']);
+        var text = double.IsNaN(f) ? "NaN" : double.IsPositiveInfinity(f) ? "+Inf" : double.IsNegativeInfinity(f) ? "-Inf" : null;
+        if (text is null)
+        {
+            return -1;
+        }
+
+        text.CopyTo(destination);
+        return text.Length;
+    }
+
+    /// <summary>Shortest round-trip digits of <paramref name="abs"/> (no leading or trailing zeros) and the decimal point position.</summary>
+    private static int Decompose(double abs, Span<char> digits, out int length)
+    {
+        Span<char> r = stackalloc char[32];
+        abs.TryFormat(r, out int n, "R", CultureInfo.InvariantCulture);
+        r = r[..n];
+        int e = 0;
+        int ei = r.IndexOfAny('E', 'e');
         if (ei >= 0)
         {
-            e = int.Parse(s.AsSpan(ei + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-            s = s[..ei];
+            e = int.Parse(r[(ei + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+            r = r[..ei];
         }
 
-        var dot = s.IndexOf('.', StringComparison.Ordinal);
-        string digits;
+        int dot = r.IndexOf('.');
         int dp;
-        if (dot >= 0)
+        length = 0;
+        foreach (char c in r)
         {
-            digits = s[..dot] + s[(dot + 1)..];
-            dp = dot + e;
-        }
-        else
-        {
-            digits = s;
-            dp = s.Length + e;
+            if (c != '.')
+            {
+                digits[length++] = c;
+            }
         }
 
-        var lead = 0;
-        while (lead < digits.Length - 1 && digits[lead] == '0')
+        dp = (dot >= 0 ? dot : r.Length) + e;
+        int lead = 0;
+        while (lead < length - 1 && digits[lead] == '0')
         {
             lead++;
         }
 
-        digits = digits[lead..];
+        digits[lead..length].CopyTo(digits);
+        length -= lead;
         dp -= lead;
-        digits = digits.TrimEnd('0');
-        if (digits.Length == 0)
+        while (length > 1 && digits[length - 1] == '0')
         {
-            digits = "0";
+            length--;
         }
 
-        return (digits, dp);
+        return dp;
     }
 
-    private static string Format(double f, char fmt)
+    private static int Format(double f, char fmt, Span<char> destination)
     {
-        var sb = new StringBuilder();
+        int special = Special(f, destination);
+        if (special >= 0)
+        {
+            return special;
+        }
+
+        int pos = 0;
         if (double.IsNegative(f))
         {
-            sb.Append('-');
+            destination[pos++] = '-';
         }
 
         if (f == 0)
         {
-            sb.Append(fmt == 'e' ? "0e+00" : "0");
-            return sb.ToString();
+            (fmt == 'e' ? "0e+00" : "0").CopyTo(destination[pos..]);
+            return pos + (fmt == 'e' ? 5 : 1);
         }
 
-        var (digits, dp) = Decompose(Math.Abs(f));
+        Span<char> digits = stackalloc char[32];
+        int dp = Decompose(Math.Abs(f), digits, out int length);
+        digits = digits[..length];
         if (fmt == 'e')
         {
-            sb.Append(digits[0]);
-            if (digits.Length > 1)
+            destination[pos++] = digits[0];
+            if (length > 1)
             {
-                sb.Append('.').Append(digits, 1, digits.Length - 1);
+                destination[pos++] = '.';
+                digits[1..].CopyTo(destination[pos..]);
+                pos += length - 1;
             }
 
-            var exp = dp - 1;
-            sb.Append('e').Append(exp < 0 ? '-' : '+');
-            var ae = Math.Abs(exp);
+            int exp = dp - 1;
+            destination[pos++] = 'e';
+            destination[pos++] = exp < 0 ? '-' : '+';
+            int ae = Math.Abs(exp);
             if (ae < 10)
             {
-                sb.Append('0');
+                destination[pos++] = '0';
             }
 
-            sb.Append(ae.ToString(CultureInfo.InvariantCulture));
-            return sb.ToString();
+            ae.TryFormat(destination[pos..], out int written, default, CultureInfo.InvariantCulture);
+            return pos + written;
         }
 
         if (dp <= 0)
         {
-            sb.Append("0.").Append('0', -dp).Append(digits);
-        }
-        else if (dp >= digits.Length)
-        {
-            sb.Append(digits).Append('0', dp - digits.Length);
-        }
-        else
-        {
-            sb.Append(digits, 0, dp).Append('.').Append(digits, dp, digits.Length - dp);
+            destination[pos++] = '0';
+            destination[pos++] = '.';
+            destination.Slice(pos, -dp).Fill('0');
+            pos += -dp;
+            digits.CopyTo(destination[pos..]);
+            return pos + length;
         }
 
-        return sb.ToString();
+        if (dp >= length)
+        {
+            digits.CopyTo(destination[pos..]);
+            pos += length;
+            destination.Slice(pos, dp - length).Fill('0');
+            return pos + dp - length;
+        }
+
+        digits[..dp].CopyTo(destination[pos..]);
+        pos += dp;
+        destination[pos++] = '.';
+        digits[dp..].CopyTo(destination[pos..]);
+        return pos + length - dp;
     }
 }
