@@ -31,7 +31,7 @@ public class ChunkBenchmarks
             }));
         }
 
-        _hist = HistogramChunkCodec.EncodeInt(_histograms, HistogramChunkFlags.Unknown);
+        _hist = HistogramChunkAppender.Encode(_histograms, HistogramChunkFlags.Unknown);
     }
 
     [Benchmark(Baseline = true)]
@@ -46,7 +46,7 @@ public class ChunkBenchmarks
     }
 
     [Benchmark]
-    public int EncodeHistogram() => HistogramChunkCodec.EncodeInt(_histograms, HistogramChunkFlags.Unknown).Data.Length;
+    public int EncodeHistogram() => HistogramChunkAppender.Encode(_histograms, HistogramChunkFlags.Unknown).Data.Length;
 
     [Benchmark]
     public int DecodeHistogram()

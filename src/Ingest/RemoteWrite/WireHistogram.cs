@@ -6,8 +6,8 @@ namespace TraceLink.Ingest.RemoteWrite;
 /// <summary>
 /// Reads a remote-write native histogram (1.0 <c>prometheus.Histogram</c> and 2.0 <c>io.prometheus.write.v2.Histogram</c>
 /// share field numbers) straight from the wire into the TSDB's <see cref="Histogram"/>/<see cref="FloatHistogram"/>:
-/// one pass counts the repeated fields, a second fills exact-size arrays, so the only allocations are the ones the
-/// head keeps (the histogram and its span/bucket arrays), with no generated message or repeated-field buffers.
+/// one pass counts the repeated fields, a second fills exact-size arrays of the appender's reusable histogram (see
+/// <see cref="ISeriesKeyAppender.NewHistogram"/>), so a histogram whose layout sizes repeat allocates nothing.
 /// </summary>
 internal static class WireHistogram
 {
@@ -36,20 +36,23 @@ internal static class WireHistogram
             }
         }
 
-        var posSpans = n.PosSpans == 0 ? [] : new BucketSpan[n.PosSpans];
-        var negSpans = n.NegSpans == 0 ? [] : new BucketSpan[n.NegSpans];
-        var custom = n.Custom == 0 ? [] : new double[n.Custom];
+        // The appender's histogram (reused across batches) gets arrays of the exact sizes, its own where they fit.
+        Histogram? integer = isFloat ? null : appender.NewHistogram();
+        FloatHistogram? floating = isFloat ? appender.NewFloatHistogram() : null;
+        var posSpans = Sized(isFloat ? floating!.PositiveSpans : integer!.PositiveSpans, n.PosSpans);
+        var negSpans = Sized(isFloat ? floating!.NegativeSpans : integer!.NegativeSpans, n.NegSpans);
+        var custom = Sized(isFloat ? floating!.CustomValues : integer!.CustomValues, n.Custom);
         long[] posDeltas = [], negDeltas = [];
         double[] posCounts = [], negCounts = [];
         if (isFloat)
         {
-            posCounts = n.PosCounts == 0 ? [] : new double[n.PosCounts];
-            negCounts = n.NegCounts == 0 ? [] : new double[n.NegCounts];
+            posCounts = Sized(floating!.PositiveBuckets, n.PosCounts);
+            negCounts = Sized(floating.NegativeBuckets, n.NegCounts);
         }
         else
         {
-            posDeltas = n.PosDeltas == 0 ? [] : new long[n.PosDeltas];
-            negDeltas = n.NegDeltas == 0 ? [] : new long[n.NegDeltas];
+            posDeltas = Sized(integer!.PositiveBuckets, n.PosDeltas);
+            negDeltas = Sized(integer.NegativeBuckets, n.NegDeltas);
         }
 
         Counts at = default;
@@ -86,39 +89,38 @@ internal static class WireHistogram
 
         if (isFloat)
         {
-            appender.AppendFloatHistogram(series, timestamp, new FloatHistogram
-            {
-                CounterResetHint = hint,
-                Schema = schema,
-                ZeroThreshold = zeroThreshold,
-                ZeroCount = zeroFloat,
-                Count = countFloat,
-                Sum = sum,
-                PositiveSpans = posSpans,
-                NegativeSpans = negSpans,
-                PositiveBuckets = posCounts,
-                NegativeBuckets = negCounts,
-                CustomValues = custom,
-            });
+            floating!.CounterResetHint = hint;
+            floating.Schema = schema;
+            floating.ZeroThreshold = zeroThreshold;
+            floating.ZeroCount = zeroFloat;
+            floating.Count = countFloat;
+            floating.Sum = sum;
+            floating.PositiveSpans = posSpans;
+            floating.NegativeSpans = negSpans;
+            floating.PositiveBuckets = posCounts;
+            floating.NegativeBuckets = negCounts;
+            floating.CustomValues = custom;
+            appender.AppendFloatHistogram(series, timestamp, floating);
         }
         else
         {
-            appender.AppendHistogram(series, timestamp, new Histogram
-            {
-                CounterResetHint = hint,
-                Schema = schema,
-                ZeroThreshold = zeroThreshold,
-                ZeroCount = zeroInt,
-                Count = countInt,
-                Sum = sum,
-                PositiveSpans = posSpans,
-                NegativeSpans = negSpans,
-                PositiveBuckets = posDeltas,
-                NegativeBuckets = negDeltas,
-                CustomValues = custom,
-            });
+            integer!.CounterResetHint = hint;
+            integer.Schema = schema;
+            integer.ZeroThreshold = zeroThreshold;
+            integer.ZeroCount = zeroInt;
+            integer.Count = countInt;
+            integer.Sum = sum;
+            integer.PositiveSpans = posSpans;
+            integer.NegativeSpans = negSpans;
+            integer.PositiveBuckets = posDeltas;
+            integer.NegativeBuckets = negDeltas;
+            integer.CustomValues = custom;
+            appender.AppendHistogram(series, timestamp, integer);
         }
     }
+
+    /// <summary>An array of <paramref name="length"/> elements: <paramref name="array"/> itself when it has that length (to be overwritten).</summary>
+    private static T[] Sized<T>(T[] array, int length) => length == 0 ? [] : array.Length == length ? array : new T[length];
 
     private static long ZigZag(ulong v) => (long)(v >> 1) ^ -(long)(v & 1);
 

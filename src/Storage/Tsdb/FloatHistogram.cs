@@ -28,4 +28,21 @@ public sealed class FloatHistogram
     public double[] NegativeBuckets { get; set; } = [];
     /// <summary>Upper bounds for custom-bucket histograms (schema -53).</summary>
     public double[] CustomValues { get; set; } = [];
+
+    /// <summary>Makes this a copy of <paramref name="other"/>, reusing its arrays where the lengths match; returns this.</summary>
+    internal FloatHistogram CopyFrom(FloatHistogram other)
+    {
+        CounterResetHint = other.CounterResetHint;
+        Schema = other.Schema;
+        ZeroThreshold = other.ZeroThreshold;
+        ZeroCount = other.ZeroCount;
+        Count = other.Count;
+        Sum = other.Sum;
+        PositiveSpans = Histogram.CopyInto(PositiveSpans, other.PositiveSpans);
+        NegativeSpans = Histogram.CopyInto(NegativeSpans, other.NegativeSpans);
+        PositiveBuckets = Histogram.CopyInto(PositiveBuckets, other.PositiveBuckets);
+        NegativeBuckets = Histogram.CopyInto(NegativeBuckets, other.NegativeBuckets);
+        CustomValues = Histogram.CopyInto(CustomValues, other.CustomValues);
+        return this;
+    }
 }

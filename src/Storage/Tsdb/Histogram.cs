@@ -48,6 +48,43 @@ public sealed class Histogram
         };
     }
 
+    /// <summary>Makes this a copy of <paramref name="other"/>, reusing its arrays where the lengths match; returns this.</summary>
+    internal Histogram CopyFrom(Histogram other)
+    {
+        CounterResetHint = other.CounterResetHint;
+        Schema = other.Schema;
+        ZeroThreshold = other.ZeroThreshold;
+        ZeroCount = other.ZeroCount;
+        Count = other.Count;
+        Sum = other.Sum;
+        PositiveSpans = CopyInto(PositiveSpans, other.PositiveSpans);
+        NegativeSpans = CopyInto(NegativeSpans, other.NegativeSpans);
+        PositiveBuckets = CopyInto(PositiveBuckets, other.PositiveBuckets);
+        NegativeBuckets = CopyInto(NegativeBuckets, other.NegativeBuckets);
+        CustomValues = CopyInto(CustomValues, other.CustomValues);
+        return this;
+    }
+
+    /// <summary>
+    /// <paramref name="source"/>'s elements in <paramref name="target"/> when the lengths match, else in a new array
+    /// (never <paramref name="source"/> itself, which its owner may overwrite later).
+    /// </summary>
+    internal static T[] CopyInto<T>(T[] target, T[] source)
+    {
+        if (source.Length == 0)
+        {
+            return [];
+        }
+
+        if (target.Length != source.Length || ReferenceEquals(target, source))
+        {
+            target = new T[source.Length];
+        }
+
+        source.CopyTo(target, 0);
+        return target;
+    }
+
     private static double[] Absolute(long[] deltas)
     {
         var result = new double[deltas.Length];

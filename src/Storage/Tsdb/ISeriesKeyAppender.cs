@@ -15,6 +15,15 @@ public interface ISeriesKeyAppender : ISampleAppender
     /// <summary>Adds a float sample to a series named by <see cref="SeriesRef(ReadOnlySpan{byte})"/>.</summary>
     void AppendFloat(int seriesRef, long timestampMs, double value);
 
+    /// <summary>
+    /// A histogram for the caller to fill and pass to <see cref="AppendHistogram(int, long, Histogram)"/>. The appender
+    /// may hand out the same object and arrays again after the commit, so the caller must not keep it.
+    /// </summary>
+    Histogram NewHistogram() => new();
+
+    /// <summary>The float form of <see cref="NewHistogram"/>.</summary>
+    FloatHistogram NewFloatHistogram() => new();
+
     /// <summary>Adds an integer native histogram sample.</summary>
     void AppendHistogram(int seriesRef, long timestampMs, Histogram histogram);
 

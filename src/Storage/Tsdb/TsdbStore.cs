@@ -733,7 +733,12 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
             s.MaxTime = t;
             s.LastType = type;
             s.LastFloatBits = BitConverter.DoubleToUInt64Bits(f);
-            s.LastHistogram = h;
+            s.LastHistogram = h switch
+            {
+                null => null,
+                Histogram x => (s.LastHistogram as Histogram ?? new Histogram()).CopyFrom(x),
+                _ => (s.LastHistogram as FloatHistogram ?? new FloatHistogram()).CopyFrom((FloatHistogram)h),
+            };
         }
         else if (t < s.MaxTime)
         {
@@ -744,8 +749,8 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
                 s.OutOfOrder.Insert(~at, type switch
                 {
                     SampleValueType.Float => Sample.Float(t, f),
-                    SampleValueType.Histogram => Sample.Int(t, (Histogram)h!),
-                    _ => Sample.FloatHist(t, (FloatHistogram)h!),
+                    SampleValueType.Histogram => Sample.Int(t, new Histogram().CopyFrom((Histogram)h!)),
+                    _ => Sample.FloatHist(t, new FloatHistogram().CopyFrom((FloatHistogram)h!)),
                 });
             }
         }

@@ -195,6 +195,63 @@ public sealed class RemoteWriteDecoderTests : IDisposable
         Assert.Contains("outside the symbols table", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Histograms_of_earlier_batches_keep_their_values_when_the_appender_refills_its_histograms()
+    {
+        // One decoder and appender for every batch, as the handler pools them: the histograms the appender hands out
+        // are refilled by later batches (the same arrays where the sizes repeat). Bucket layouts per batch: {0,1};
+        // {1,2} (bucket 0 vanished: a counter reset, a new chunk); {1,2,3} (the chunk is recoded wider); {1,2,3} again.
+        (int Offset, double[] Counts)[] batches = [(0, [1, 2]), (1, [5, 6]), (1, [6, 7, 8]), (1, [7, 8, 9])];
+        var decoder = new RemoteWriteDecoder();
+        var appender = (ISeriesKeyAppender)_store.Appender();
+        for (int b = 0; b < batches.Length; b++)
+        {
+            var (offset, counts) = batches[b];
+            var ints = SeriesV1(["__name__", "ints"]);
+            var deltas = counts.Select((c, i) => (long)(c - (i == 0 ? 0 : counts[i - 1])));
+            ints.Histograms.Add(new V1.Histogram
+            {
+                Timestamp = T0 + (b * 15_000),
+                CountInt = (ulong)counts.Sum(),
+                Sum = b + 0.5,
+                PositiveSpans = { new V1.BucketSpan { Offset = offset, Length = (uint)counts.Length } },
+                PositiveDeltas = { deltas },
+            });
+            var floats = SeriesV1(["__name__", "floats"]);
+            floats.Histograms.Add(new V1.Histogram
+            {
+                Timestamp = T0 + (b * 15_000),
+                CountFloat = counts.Sum(),
+                Sum = b + 0.25,
+                PositiveSpans = { new V1.BucketSpan { Offset = offset, Length = (uint)counts.Length } },
+                PositiveCounts = { counts },
+            });
+            var request = new V1.WriteRequest { Timeseries = { ints, floats } };
+            decoder.DecodeV1(request.ToByteArray(), appender);
+            await appender.CommitAsync(CancellationToken.None);
+        }
+
+        foreach (string name in new[] { "ints", "floats" })
+        {
+            var it = Assert.Single(_store.Select(long.MinValue, long.MaxValue, [new LabelMatcher(MatchType.Equal, "__name__", name)])).Iterator();
+            for (int b = 0; b < batches.Length; b++)
+            {
+                var kind = it.Next();
+                var h = kind == SampleValueType.Histogram ? it.AtHistogram().ToFloat() : it.AtFloatHistogram();
+                var (offset, counts) = batches[b];
+                Assert.Equal((T0 + (b * 15_000), counts.Sum(), b + (name == "ints" ? 0.5 : 0.25)), (it.AtTimestamp, h.Count, h.Sum));
+                Assert.Equal(b < 2 ? CounterResetHint.Unknown : CounterResetHint.NotCounterReset, h.CounterResetHint); // a chunk starts at the reset
+                for (int i = 0; i < 4; i++)
+                {
+                    double want = i >= offset && i < offset + counts.Length ? counts[i - offset] : 0;
+                    Assert.Equal(want, BucketAt(h, i));
+                }
+            }
+
+            Assert.Equal(SampleValueType.None, it.Next());
+        }
+    }
+
     private async Task<WrittenCounts> DecodeAndCommitAsync(byte[] body, bool v2)
     {
         var decoder = new RemoteWriteDecoder();
@@ -233,6 +290,25 @@ public sealed class RemoteWriteDecoderTests : IDisposable
         }
 
         return ts;
+    }
+
+    /// <summary>The absolute count of positive bucket <paramref name="index"/> (0 when the layout lacks it).</summary>
+    private static double BucketAt(FloatHistogram h, int index)
+    {
+        int at = 0, k = 0;
+        foreach (var span in h.PositiveSpans)
+        {
+            at += span.Offset;
+            for (int j = 0; j < span.Length; j++, at++, k++)
+            {
+                if (at == index)
+                {
+                    return h.PositiveBuckets[k];
+                }
+            }
+        }
+
+        return 0;
     }
 
     private static string Text(byte[] body, int offset, int length) => System.Text.Encoding.UTF8.GetString(body, offset, length);

@@ -21,7 +21,7 @@ public sealed class ChunkEncodingTests
     {
         var h1 = new Histogram { Schema = 0, ZeroThreshold = Math.ScaleB(1, -128), Count = 5, ZeroCount = 1, Sum = 10, PositiveSpans = [new BucketSpan(0, 2)], PositiveBuckets = [2, 0] };
         var h2 = new Histogram { Schema = 0, ZeroThreshold = Math.ScaleB(1, -128), Count = 7, ZeroCount = 1, Sum = 13, PositiveSpans = [new BucketSpan(0, 2)], PositiveBuckets = [3, 0] };
-        var chunk = HistogramChunkCodec.EncodeInt([(1700000000000, h1), (1700000015000, h2)], HistogramChunkFlags.Unknown);
+        var chunk = HistogramChunkAppender.Encode([(1700000000000, h1), (1700000015000, h2)], HistogramChunkFlags.Unknown);
         Assert.Equal(Convert.FromHexString("00020074 4647f0000c5e7f2b400562804800000000000127c1d4c49b03f100".Replace(" ", "", StringComparison.Ordinal)), chunk.Data);
     }
 
@@ -74,9 +74,9 @@ public sealed class ChunkEncodingTests
         floats.Add((31000, new FloatHistogram { Sum = stale }));
 
         var decodedInts = new List<Sample>();
-        ChunkDecoder.Decode(HistogramChunkCodec.EncodeInt(ints, HistogramChunkFlags.Unknown), decodedInts);
+        ChunkDecoder.Decode(HistogramChunkAppender.Encode(ints, HistogramChunkFlags.Unknown), decodedInts);
         var decodedFloats = new List<Sample>();
-        ChunkDecoder.Decode(HistogramChunkCodec.EncodeFloat(floats, HistogramChunkFlags.Unknown), decodedFloats);
+        ChunkDecoder.Decode(HistogramChunkAppender.Encode(floats, HistogramChunkFlags.Unknown), decodedFloats);
         for (int i = 0; i < 30; i++)
         {
             var want = ints[i].Item2;
@@ -98,7 +98,7 @@ public sealed class ChunkEncodingTests
 
         var custom = new FloatHistogram { Schema = -53, Count = 3, Sum = 2, CustomValues = [0.1, 0.25, 1.0 / 3], PositiveSpans = [new BucketSpan(0, 3)], PositiveBuckets = [1, 1, 1] };
         var decodedCustom = new List<Sample>();
-        ChunkDecoder.Decode(HistogramChunkCodec.EncodeFloat([(5, custom)], HistogramChunkFlags.Unknown), decodedCustom);
+        ChunkDecoder.Decode(HistogramChunkAppender.Encode([(5, custom)], HistogramChunkFlags.Unknown), decodedCustom);
         Assert.Equal(custom.CustomValues, decodedCustom[0].FH!.CustomValues);
     }
 
@@ -108,15 +108,85 @@ public sealed class ChunkEncodingTests
         var a = new Histogram { Count = 1, PositiveSpans = [new BucketSpan(0, 1)], PositiveBuckets = [1] };
         var b = new Histogram { Count = 3, PositiveSpans = [new BucketSpan(0, 1), new BucketSpan(1, 1)], PositiveBuckets = [1, 1] };
         var samples = new List<Sample>();
-        ChunkDecoder.Decode(HistogramChunkCodec.EncodeInt([(1, a), (2, b)], HistogramChunkFlags.Unknown), samples);
+        ChunkDecoder.Decode(HistogramChunkAppender.Encode([(1, a), (2, b)], HistogramChunkFlags.Unknown), samples);
         Assert.Equal([new BucketSpan(0, 1), new BucketSpan(1, 1)], samples[0].H!.PositiveSpans);
         Assert.Equal([1.0, 0.0], samples[0].H!.ToFloat().PositiveBuckets);
         Assert.Equal([1.0, 2.0], samples[1].H!.ToFloat().PositiveBuckets);
     }
 
     [Fact]
+    public void Histograms_appended_one_by_one_with_growing_and_shrinking_layouts_decode_to_their_values_on_the_union()
+    {
+        // Every sample picks its own bucket subset, so the streamed appender both widens samples into its layout and
+        // re-encodes the chunk when a sample brings new buckets; decoding must give back every sample's own buckets.
+        var random = new Random(7);
+        for (int run = 0; run < 200; run++)
+        {
+            var ints = new List<(long T, Histogram H)>();
+            var floats = new List<(long T, FloatHistogram H)>();
+            var union = new SortedSet<int>();
+            ulong count = 0;
+            int samples = random.Next(1, 60);
+            for (int i = 0; i < samples; i++)
+            {
+                int[] indexes = [.. Enumerable.Range(-5, 16).Where(_ => random.Next(3) == 0)];
+                long[] absolute = [.. indexes.Select(_ => (long)random.Next(0, 40))];
+                union.UnionWith(indexes);
+                count += (ulong)random.Next(0, 500);
+                var spans = BucketLayout.ToSpans(indexes);
+                ints.Add((15_000L * i, new Histogram { Schema = 2, Count = count, ZeroCount = (ulong)random.Next(5), Sum = random.NextDouble(), PositiveSpans = spans, PositiveBuckets = Deltas(absolute) }));
+                floats.Add((15_000L * i, new FloatHistogram { Schema = 2, Count = count, Sum = random.NextDouble(), NegativeSpans = spans, NegativeBuckets = [.. absolute.Select(v => v / 4.0)] }));
+            }
+
+            var decodedInts = new List<Sample>();
+            ChunkDecoder.Decode(HistogramChunkAppender.Encode(ints, HistogramChunkFlags.Unknown), decodedInts);
+            var decodedFloats = new List<Sample>();
+            ChunkDecoder.Decode(HistogramChunkAppender.Encode(floats, HistogramChunkFlags.Unknown), decodedFloats);
+            Assert.Equal(ints.Count, decodedInts.Count);
+            Assert.Equal(floats.Count, decodedFloats.Count);
+            for (int i = 0; i < ints.Count; i++)
+            {
+                var want = ints[i].H;
+                var got = decodedInts[i].H!;
+                Assert.Equal(ints[i].T, decodedInts[i].T);
+                Assert.Equal((want.Count, want.ZeroCount, want.Sum), (got.Count, got.ZeroCount, got.Sum));
+                Assert.Equal(union.ToArray(), Indexes(got.PositiveSpans));
+                Assert.Equal(OnUnion(want.PositiveSpans, want.ToFloat().PositiveBuckets, union), got.ToFloat().PositiveBuckets);
+                var wantFloat = floats[i].H;
+                var gotFloat = decodedFloats[i].FH!;
+                Assert.Equal((wantFloat.Count, wantFloat.Sum), (gotFloat.Count, gotFloat.Sum));
+                Assert.Equal(OnUnion(wantFloat.NegativeSpans, wantFloat.NegativeBuckets, union), gotFloat.NegativeBuckets);
+            }
+        }
+    }
+
+    [Fact]
     public void Crc32c_check_value_matches_castagnoli()
     {
         Assert.Equal(0xE3069283u, Crc32C.Compute("123456789"u8));
+    }
+
+    private static long[] Deltas(long[] absolute) => [.. absolute.Select((v, i) => v - (i == 0 ? 0 : absolute[i - 1]))];
+
+    private static int[] Indexes(BucketSpan[] spans)
+    {
+        var indexes = new List<int>();
+        int index = 0;
+        foreach (var span in spans)
+        {
+            index += span.Offset;
+            for (int k = 0; k < span.Length; k++)
+            {
+                indexes.Add(index++);
+            }
+        }
+
+        return [.. indexes];
+    }
+
+    private static double[] OnUnion(BucketSpan[] spans, double[] counts, SortedSet<int> union)
+    {
+        var byIndex = Indexes(spans).Zip(counts).ToDictionary(p => p.First, p => p.Second);
+        return [.. union.Select(i => byIndex.GetValueOrDefault(i))];
     }
 }

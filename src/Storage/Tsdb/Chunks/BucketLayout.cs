@@ -84,54 +84,69 @@ internal static class BucketLayout
         return [.. spans];
     }
 
-    /// <summary>Absolute counts of delta-encoded buckets.</summary>
-    public static long[] Absolute(long[] deltas)
+    /// <summary>Whether every bucket index of <paramref name="spans"/> is in <paramref name="indexes"/> (ascending).</summary>
+    public static bool IsSubset(BucketSpan[] spans, int[] indexes)
     {
-        var abs = new long[deltas.Length];
-        long cur = 0;
-        for (int i = 0; i < deltas.Length; i++)
-        {
-            cur += deltas[i];
-            abs[i] = cur;
-        }
-
-        return abs;
-    }
-
-    public static long[] ExpandDeltas(long[] deltas, int[] from, int[] to)
-    {
-        var abs = Absolute(deltas);
-        var result = new long[to.Length];
+        var cursor = new IndexCursor(spans);
         int j = 0;
-        long prev = 0;
-        for (int i = 0; i < to.Length; i++)
+        while (cursor.Next(out int index))
         {
-            long v = 0;
-            if (j < from.Length && from[j] == to[i])
+            while (j < indexes.Length && indexes[j] < index)
             {
-                v = abs[j++];
+                j++;
             }
 
-            result[i] = v - prev;
-            prev = v;
-        }
-
-        return result;
-    }
-
-    public static double[] ExpandAbsolute(double[] counts, int[] from, int[] to)
-    {
-        var result = new double[to.Length];
-        int j = 0;
-        for (int i = 0; i < to.Length; i++)
-        {
-            if (j < from.Length && from[j] == to[i])
+            if (j == indexes.Length || indexes[j] != index)
             {
-                result[i] = counts[j++];
+                return false;
             }
         }
 
-        return result;
+        return true;
+    }
+
+    /// <summary>
+    /// Writes delta-encoded buckets laid out by <paramref name="spans"/> as deltas over the wider layout
+    /// <paramref name="to"/> (a superset, see <see cref="IsSubset"/>); buckets absent from <paramref name="spans"/> are 0.
+    /// </summary>
+    public static void WidenDeltas(BucketSpan[] spans, long[] deltas, int[] to, Span<long> output)
+    {
+        var cursor = new IndexCursor(spans);
+        int next = 0;
+        bool more = deltas.Length > 0 && cursor.Next(out next);
+        int from = 0;
+        long absolute = 0, previous = 0;
+        for (int i = 0; i < to.Length; i++)
+        {
+            long value = 0;
+            if (more && next == to[i])
+            {
+                absolute += deltas[from++];
+                value = absolute;
+                more = from < deltas.Length && cursor.Next(out next);
+            }
+
+            output[i] = value - previous;
+            previous = value;
+        }
+    }
+
+    /// <summary>The same widening for absolute (float histogram) bucket counts.</summary>
+    public static void WidenAbsolute(BucketSpan[] spans, double[] counts, int[] to, Span<double> output)
+    {
+        var cursor = new IndexCursor(spans);
+        int next = 0;
+        bool more = counts.Length > 0 && cursor.Next(out next);
+        int from = 0;
+        for (int i = 0; i < to.Length; i++)
+        {
+            output[i] = 0;
+            if (more && next == to[i])
+            {
+                output[i] = counts[from++];
+                more = from < counts.Length && cursor.Next(out next);
+            }
+        }
     }
 
     /// <summary>

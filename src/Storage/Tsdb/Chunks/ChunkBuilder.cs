@@ -14,18 +14,24 @@ internal sealed class ChunkBuilder
     // The closed XOR chunk's appender, reset and reused for the next one: a long-lived series then allocates only
     // the exact-size copy of each closed chunk.
     private XorAppender? _spareXor;
-    private List<(long T, Histogram H)>? _ints;
-    private List<(long T, FloatHistogram H)>? _floats;
-    private byte _flag;
+
+    // The open histogram chunk, and the closed one's appender kept for reuse, as for XOR chunks.
+    private HistogramChunkAppender? _histograms;
+    private HistogramChunkAppender? _spareHistograms;
+
+    // Copies of the last histogram appended to the open chunk, for the cut decisions: the builder keeps no sample,
+    // and the caller may reuse its histogram objects.
+    private Histogram? _lastInt;
+    private FloatHistogram? _lastFloat;
     private SampleValueType _lastClosedType;
 
     public List<ChunkData> Closed { get; } = [];
 
-    public bool IsEmpty => Closed.Count == 0 && _xor is null && _ints is null && _floats is null;
+    public bool IsEmpty => Closed.Count == 0 && _xor is null && _histograms is null;
 
     public void AppendFloat(long t, double v)
     {
-        if (_ints is not null || _floats is not null)
+        if (_histograms is not null)
         {
             CloseOpen();
         }
@@ -47,66 +53,74 @@ internal sealed class ChunkBuilder
 
     public void AppendHistogram(long t, Histogram h)
     {
-        if (_xor is not null || _floats is not null)
+        if (_xor is not null || _histograms is { IsFloat: true })
         {
             CloseOpen();
         }
 
-        if (_ints is { Count: > 0 })
+        byte flag;
+        if (_histograms is not null)
         {
-            var prev = _ints[^1].H;
+            var prev = _lastInt!;
             bool reset = IsReset(prev.CounterResetHint == CounterResetHint.Gauge, h.CounterResetHint, prev.Count, h.Count, prev.ZeroCount, h.ZeroCount, prev.Sum, h.Sum)
                 || (MayBeReset(prev.CounterResetHint, h.CounterResetHint, prev.Sum, h.Sum)
                     && (BucketLayout.BucketsDecreased(prev.PositiveSpans, prev.PositiveBuckets, h.PositiveSpans, h.PositiveBuckets)
                         || BucketLayout.BucketsDecreased(prev.NegativeSpans, prev.NegativeBuckets, h.NegativeSpans, h.NegativeBuckets)));
-            bool layoutChange = prev.Schema != h.Schema || BitConverter.DoubleToUInt64Bits(prev.ZeroThreshold) != BitConverter.DoubleToUInt64Bits(h.ZeroThreshold)
-                || !prev.CustomValues.AsSpan().SequenceEqual(h.CustomValues);
+            bool layoutChange = LayoutChanged(prev.Schema, h.Schema, prev.ZeroThreshold, h.ZeroThreshold, prev.CustomValues, h.CustomValues);
             bool staleRestart = BucketLayout.IsStaleNaN(prev.Sum) && !BucketLayout.IsStaleNaN(h.Sum);
-            if (reset || layoutChange || staleRestart || _ints.Count >= MaxSamplesPerChunk)
+            if (!reset && !layoutChange && !staleRestart && _histograms.Count < MaxSamplesPerChunk)
             {
-                CloseOpen();
-                _flag = NewFlag(h.CounterResetHint, reset, layoutChange || staleRestart);
+                _histograms.Append(t, h);
+                _lastInt = (_lastInt ?? new Histogram()).CopyFrom(h);
+                return;
             }
+
+            CloseOpen();
+            flag = NewFlag(h.CounterResetHint, reset, layoutChange || staleRestart);
         }
-        else if (_ints is null)
+        else
         {
-            _flag = NewFlag(h.CounterResetHint, h.CounterResetHint == CounterResetHint.CounterReset, true);
+            flag = NewFlag(h.CounterResetHint, h.CounterResetHint == CounterResetHint.CounterReset, true);
         }
 
-        _ints ??= [];
-        _ints.Add((t, h));
+        OpenHistograms(isFloat: false, flag).Append(t, h);
+        _lastInt = (_lastInt ?? new Histogram()).CopyFrom(h);
     }
 
     public void AppendFloatHistogram(long t, FloatHistogram h)
     {
-        if (_xor is not null || _ints is not null)
+        if (_xor is not null || _histograms is { IsFloat: false })
         {
             CloseOpen();
         }
 
-        if (_floats is { Count: > 0 })
+        byte flag;
+        if (_histograms is not null)
         {
-            var prev = _floats[^1].H;
+            var prev = _lastFloat!;
             bool reset = IsReset(prev.CounterResetHint == CounterResetHint.Gauge, h.CounterResetHint, prev.Count, h.Count, prev.ZeroCount, h.ZeroCount, prev.Sum, h.Sum)
                 || (MayBeReset(prev.CounterResetHint, h.CounterResetHint, prev.Sum, h.Sum)
                     && (BucketLayout.BucketsDecreased(prev.PositiveSpans, prev.PositiveBuckets, h.PositiveSpans, h.PositiveBuckets)
                         || BucketLayout.BucketsDecreased(prev.NegativeSpans, prev.NegativeBuckets, h.NegativeSpans, h.NegativeBuckets)));
-            bool layoutChange = prev.Schema != h.Schema || BitConverter.DoubleToUInt64Bits(prev.ZeroThreshold) != BitConverter.DoubleToUInt64Bits(h.ZeroThreshold)
-                || !prev.CustomValues.AsSpan().SequenceEqual(h.CustomValues);
+            bool layoutChange = LayoutChanged(prev.Schema, h.Schema, prev.ZeroThreshold, h.ZeroThreshold, prev.CustomValues, h.CustomValues);
             bool staleRestart = BucketLayout.IsStaleNaN(prev.Sum) && !BucketLayout.IsStaleNaN(h.Sum);
-            if (reset || layoutChange || staleRestart || _floats.Count >= MaxSamplesPerChunk)
+            if (!reset && !layoutChange && !staleRestart && _histograms.Count < MaxSamplesPerChunk)
             {
-                CloseOpen();
-                _flag = NewFlag(h.CounterResetHint, reset, layoutChange || staleRestart);
+                _histograms.Append(t, h);
+                _lastFloat = (_lastFloat ?? new FloatHistogram()).CopyFrom(h);
+                return;
             }
+
+            CloseOpen();
+            flag = NewFlag(h.CounterResetHint, reset, layoutChange || staleRestart);
         }
-        else if (_floats is null)
+        else
         {
-            _flag = NewFlag(h.CounterResetHint, h.CounterResetHint == CounterResetHint.CounterReset, true);
+            flag = NewFlag(h.CounterResetHint, h.CounterResetHint == CounterResetHint.CounterReset, true);
         }
 
-        _floats ??= [];
-        _floats.Add((t, h));
+        OpenHistograms(isFloat: true, flag).Append(t, h);
+        _lastFloat = (_lastFloat ?? new FloatHistogram()).CopyFrom(h);
     }
 
     public void Append(in Sample s)
@@ -144,36 +158,37 @@ internal sealed class ChunkBuilder
             };
         }
 
-        _spareXor ??= _xor;
-        _xor = null;
-        _ints = null;
-        _floats = null;
+        DropOpen();
     }
 
     public void Clear()
     {
         Closed.Clear();
-        _spareXor ??= _xor;
-        _xor = null;
-        _ints = null;
-        _floats = null;
+        DropOpen();
         _lastClosedType = SampleValueType.None;
     }
 
-    private ChunkData? EncodeOpen()
+    private void DropOpen()
     {
-        if (_xor is not null)
-        {
-            return _xor.ToChunk();
-        }
-
-        if (_ints is not null)
-        {
-            return HistogramChunkCodec.EncodeInt(_ints, _flag);
-        }
-
-        return _floats is not null ? HistogramChunkCodec.EncodeFloat(_floats, _flag) : null;
+        _spareXor ??= _xor;
+        _xor = null;
+        _spareHistograms ??= _histograms;
+        _histograms = null;
     }
+
+    private HistogramChunkAppender OpenHistograms(bool isFloat, byte flag)
+    {
+        _histograms = _spareHistograms ?? new HistogramChunkAppender();
+        _spareHistograms = null;
+        _histograms.Reset(isFloat, flag);
+        return _histograms;
+    }
+
+    private ChunkData? EncodeOpen() => _xor?.ToChunk() ?? _histograms?.ToChunk();
+
+    private static bool LayoutChanged(int prevSchema, int schema, double prevZeroThreshold, double zeroThreshold, double[] prevCustom, double[] custom) =>
+        prevSchema != schema || BitConverter.DoubleToUInt64Bits(prevZeroThreshold) != BitConverter.DoubleToUInt64Bits(zeroThreshold)
+        || !prevCustom.AsSpan().SequenceEqual(custom);
 
     private byte NewFlag(CounterResetHint hint, bool reset, bool unknown)
     {

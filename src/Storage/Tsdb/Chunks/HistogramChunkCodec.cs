@@ -1,150 +1,11 @@
 namespace TraceLink.Storage.Tsdb.Chunks;
 
 /// <summary>
-/// Encodes a run of histograms into one Prometheus histogram (2) or float histogram (3) chunk. All samples
-/// must share schema, zero threshold and custom bounds; differing span layouts are widened to their union
-/// (absent buckets become 0), which is what Prometheus's recoding achieves.
+/// Decodes Prometheus histogram (2) and float histogram (3) chunks, and writes their layout header for
+/// <see cref="HistogramChunkAppender"/>, which encodes them.
 /// </summary>
 internal static class HistogramChunkCodec
 {
-    public static ChunkData EncodeInt(IReadOnlyList<(long T, Histogram H)> samples, byte flag)
-    {
-        var (pos, neg, sameLayout) = UnionLayout(samples.Count, i => samples[i].H.Sum, i => samples[i].H.PositiveSpans, i => samples[i].H.NegativeSpans);
-        var w = new BitWriter(256);
-        w.WriteBits(0, 16);
-        w.WriteByte(flag);
-        long prevT = 0, tDelta = 0, cntDelta = 0, zDelta = 0;
-        ulong prevCnt = 0, prevZ = 0;
-        double prevSum = 0;
-        byte leading = 0xFF, trailing = 0;
-        long[] prevBuckets = [];
-        long[] bucketDeltas = [];
-        for (int n = 0; n < samples.Count; n++)
-        {
-            var (t, h) = samples[n];
-            bool stale = BucketLayout.IsStaleNaN(h.Sum);
-            long[] buckets = stale ? [] : Concat(Widen(h.PositiveBuckets, h.PositiveSpans, pos, sameLayout), Widen(h.NegativeBuckets, h.NegativeSpans, neg, sameLayout));
-            ulong cnt = stale ? 0 : h.Count;
-            ulong z = stale ? 0 : h.ZeroCount;
-            if (n == 0)
-            {
-                var first = stale ? new Histogram { Sum = h.Sum } : h;
-                WriteLayout(w, first.Schema, first.ZeroThreshold, stale ? [] : pos.Spans, stale ? [] : neg.Spans, first.CustomValues);
-                w.WriteVarbitInt(t);
-                w.WriteVarbitUInt(cnt);
-                w.WriteVarbitUInt(z);
-                w.WriteBits(BitConverter.DoubleToUInt64Bits(h.Sum), 64);
-                foreach (var b in buckets)
-                {
-                    w.WriteVarbitInt(b);
-                }
-
-                prevBuckets = buckets;
-                bucketDeltas = new long[buckets.Length];
-                tDelta = 0;
-            }
-            else
-            {
-                long td = t - prevT;
-                long cd = (long)cnt - (long)prevCnt;
-                long zd = (long)z - (long)prevZ;
-                long cntDod = stale ? 0 : cd - cntDelta;
-                long zDod = stale ? 0 : zd - zDelta;
-                w.WriteVarbitInt(td - tDelta);
-                w.WriteVarbitInt(cntDod);
-                w.WriteVarbitInt(zDod);
-                w.WriteXor(h.Sum, prevSum, ref leading, ref trailing);
-                for (int i = 0; i < buckets.Length; i++)
-                {
-                    long delta = buckets[i] - prevBuckets[i];
-                    w.WriteVarbitInt(delta - bucketDeltas[i]);
-                    bucketDeltas[i] = delta;
-                }
-
-                if (!stale)
-                {
-                    prevBuckets = buckets;
-                }
-
-                tDelta = td;
-                cntDelta = cd;
-                zDelta = zd;
-            }
-
-            prevT = t;
-            prevCnt = cnt;
-            prevZ = z;
-            prevSum = h.Sum;
-        }
-
-        w.SetUInt16(0, (ushort)samples.Count);
-        return new ChunkData(ChunkEncoding.Histogram, samples[0].T, samples[^1].T, samples.Count, w.ToArray());
-    }
-
-    public static ChunkData EncodeFloat(IReadOnlyList<(long T, FloatHistogram H)> samples, byte flag)
-    {
-        var (pos, neg, sameLayout) = UnionLayout(samples.Count, i => samples[i].H.Sum, i => samples[i].H.PositiveSpans, i => samples[i].H.NegativeSpans);
-        var w = new BitWriter(256);
-        w.WriteBits(0, 16);
-        w.WriteByte(flag);
-        long prevT = 0, tDelta = 0;
-        double[] prev = [];
-        byte[] lead = [];
-        byte[] trail = [];
-        for (int n = 0; n < samples.Count; n++)
-        {
-            var (t, h) = samples[n];
-            bool stale = BucketLayout.IsStaleNaN(h.Sum);
-            double[] buckets = stale ? [] : Concat(WidenF(h.PositiveBuckets, h.PositiveSpans, pos, sameLayout), WidenF(h.NegativeBuckets, h.NegativeSpans, neg, sameLayout));
-            if (n == 0)
-            {
-                WriteLayout(w, stale ? 0 : h.Schema, stale ? 0 : h.ZeroThreshold, stale ? [] : pos.Spans, stale ? [] : neg.Spans, stale ? [] : h.CustomValues);
-                w.WriteVarbitInt(t);
-                double cnt = stale ? 0 : h.Count, z = stale ? 0 : h.ZeroCount;
-                w.WriteBits(BitConverter.DoubleToUInt64Bits(cnt), 64);
-                w.WriteBits(BitConverter.DoubleToUInt64Bits(z), 64);
-                w.WriteBits(BitConverter.DoubleToUInt64Bits(h.Sum), 64);
-                foreach (var b in buckets)
-                {
-                    w.WriteBits(BitConverter.DoubleToUInt64Bits(b), 64);
-                }
-
-                prev = new double[3 + buckets.Length];
-                prev[0] = cnt;
-                prev[1] = z;
-                prev[2] = h.Sum;
-                buckets.CopyTo(prev, 3);
-                lead = new byte[prev.Length];
-                trail = new byte[prev.Length];
-                lead.AsSpan().Fill(0xFF);
-                tDelta = 0;
-            }
-            else
-            {
-                long td = t - prevT;
-                w.WriteVarbitInt(td - tDelta);
-                tDelta = td;
-                double cnt = stale ? 0 : h.Count, z = stale ? 0 : h.ZeroCount;
-                w.WriteXor(cnt, prev[0], ref lead[0], ref trail[0]);
-                prev[0] = cnt;
-                w.WriteXor(z, prev[1], ref lead[1], ref trail[1]);
-                prev[1] = z;
-                w.WriteXor(h.Sum, prev[2], ref lead[2], ref trail[2]);
-                prev[2] = h.Sum;
-                for (int i = 0; i < buckets.Length; i++)
-                {
-                    w.WriteXor(buckets[i], prev[3 + i], ref lead[3 + i], ref trail[3 + i]);
-                    prev[3 + i] = buckets[i];
-                }
-            }
-
-            prevT = t;
-        }
-
-        w.SetUInt16(0, (ushort)samples.Count);
-        return new ChunkData(ChunkEncoding.FloatHistogram, samples[0].T, samples[^1].T, samples.Count, w.ToArray());
-    }
-
     public static void Decode(ChunkData chunk, List<Sample> output)
     {
         var data = chunk.Data;
@@ -278,67 +139,8 @@ internal static class HistogramChunkCodec
         }
     }
 
-    private static (Layout Pos, Layout Neg, bool Same) UnionLayout(int count, Func<int, double> sum, Func<int, BucketSpan[]> pos, Func<int, BucketSpan[]> neg)
-    {
-        BucketSpan[]? p0 = null, n0 = null;
-        bool same = true;
-        for (int i = 0; i < count; i++)
-        {
-            if (BucketLayout.IsStaleNaN(sum(i)))
-            {
-                continue;
-            }
-
-            if (p0 is null)
-            {
-                p0 = pos(i);
-                n0 = neg(i);
-            }
-            else if (!BucketLayout.SameSpans(p0, pos(i)) || !BucketLayout.SameSpans(n0!, neg(i)))
-            {
-                same = false;
-                break;
-            }
-        }
-
-        if (same)
-        {
-            return (new Layout(p0 ?? [], []), new Layout(n0 ?? [], []), true);
-        }
-
-        int[] pu = [], nu = [];
-        for (int i = 0; i < count; i++)
-        {
-            if (!BucketLayout.IsStaleNaN(sum(i)))
-            {
-                pu = BucketLayout.Union(pu, BucketLayout.Indexes(pos(i)));
-                nu = BucketLayout.Union(nu, BucketLayout.Indexes(neg(i)));
-            }
-        }
-
-        return (new Layout(BucketLayout.ToSpans(pu), pu), new Layout(BucketLayout.ToSpans(nu), nu), false);
-    }
-
-    private static long[] Widen(long[] deltas, BucketSpan[] spans, Layout to, bool same) =>
-        same ? deltas : BucketLayout.ExpandDeltas(deltas, BucketLayout.Indexes(spans), to.Indexes);
-
-    private static double[] WidenF(double[] counts, BucketSpan[] spans, Layout to, bool same) =>
-        same ? counts : BucketLayout.ExpandAbsolute(counts, BucketLayout.Indexes(spans), to.Indexes);
-
-    private static T[] Concat<T>(T[] a, T[] b)
-    {
-        if (b.Length == 0)
-        {
-            return a;
-        }
-
-        var r = new T[a.Length + b.Length];
-        a.CopyTo(r, 0);
-        b.CopyTo(r, a.Length);
-        return r;
-    }
-
-    private static void WriteLayout(BitWriter w, int schema, double zeroThreshold, BucketSpan[] pos, BucketSpan[] neg, double[] custom)
+    /// <summary>Writes a chunk's layout: zero threshold, schema, positive and negative spans, custom bounds.</summary>
+    public static void WriteLayout(BitWriter w, int schema, double zeroThreshold, BucketSpan[] pos, BucketSpan[] neg, double[] custom)
     {
         if (zeroThreshold == 0)
         {
@@ -440,5 +242,4 @@ internal static class HistogramChunkCodec
         return (Math.ScaleB(x, -exp), exp);
     }
 
-    private sealed record Layout(BucketSpan[] Spans, int[] Indexes);
 }

@@ -14,6 +14,13 @@ internal sealed class TsdbAppender(TsdbStore store) : ISeriesKeyAppender
     private IReadOnlyList<Label>? _lastLabels;
     private int _lastIndex = -1;
 
+    // Histograms handed out by NewHistogram/NewFloatHistogram, filled again by the next batch: the store copies what
+    // it keeps (a series' last histogram), so a batch of known histogram series allocates nothing.
+    private readonly List<Histogram> _histograms = [];
+    private readonly List<FloatHistogram> _floatHistograms = [];
+    private int _histogramsUsed;
+    private int _floatHistogramsUsed;
+
     public List<SeriesEntry> Series { get; } = [];
 
     public List<PendingSample> Samples { get; } = [];
@@ -41,6 +48,10 @@ internal sealed class TsdbAppender(TsdbStore store) : ISeriesKeyAppender
         _keysLength = SeriesKey.Append(ref _keys, start, labels);
         return Add(start, labels);
     }
+
+    public Histogram NewHistogram() => Next(_histograms, ref _histogramsUsed);
+
+    public FloatHistogram NewFloatHistogram() => Next(_floatHistograms, ref _floatHistogramsUsed);
 
     public void AppendFloat(int seriesRef, long timestampMs, double value) =>
         Samples.Add(new PendingSample { SeriesIndex = Checked(seriesRef), Type = SampleValueType.Float, T = timestampMs, F = value });
@@ -76,9 +87,22 @@ internal sealed class TsdbAppender(TsdbStore store) : ISeriesKeyAppender
             _keysLength = 0;
             _lastLabels = null;
             _lastIndex = -1;
+            _histogramsUsed = 0;
+            _floatHistogramsUsed = 0;
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    private static T Next<T>(List<T> pool, ref int used)
+        where T : new()
+    {
+        if (used == pool.Count)
+        {
+            pool.Add(new T());
+        }
+
+        return pool[used++];
     }
 
     private int Checked(int seriesRef) =>
