@@ -5,16 +5,16 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-using OpenTelemetry.Proto.Collector.Trace.V1;
-
 using TraceLink.Sensor.Capture;
 using TraceLink.Sensor.Native;
+using TraceLink.Sensor.Spans;
 
 namespace TraceLink.Sensor;
 
 /// <summary>
 /// Runs the eBPF sensor: loads and attaches the BPF programs, reads the ring buffer on its own
-/// thread, and hands rich OTLP spans to a sink (the in-process ingest, or <see cref="Export.OtlpHttpExporter"/>).
+/// thread, and hands rich OTLP spans, encoded as OTLP/protobuf <c>ExportTraceServiceRequest</c> bodies, to a sink (the
+/// in-process ingest, or <see cref="Export.OtlpHttpExporter"/>).
 /// </summary>
 public sealed partial class SensorHost : IDisposable
 {
@@ -110,10 +110,11 @@ public sealed partial class SensorHost : IDisposable
     }
 
     /// <summary>
-    /// Attaches the sensor and delivers span batches to <paramref name="sink"/> until cancelled, then
-    /// detaches and flushes what is left. Throws <see cref="SensorException"/> if the sensor cannot start.
+    /// Attaches the sensor and delivers span batches to <paramref name="sink"/> until cancelled, then detaches and
+    /// flushes what is left. Each batch is an encoded OTLP <c>ExportTraceServiceRequest</c> whose memory is reused
+    /// once the sink's task completes. Throws <see cref="SensorException"/> if the sensor cannot start.
     /// </summary>
-    public async Task RunAsync(Func<ExportTraceServiceRequest, CancellationToken, ValueTask> sink, CancellationToken cancellationToken)
+    public async Task RunAsync(Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sink);
         if (_options.Validate() is { } invalid)
@@ -130,7 +131,7 @@ public sealed partial class SensorHost : IDisposable
             throw error;
         }
 
-        var channel = Channel.CreateBounded<ExportTraceServiceRequest>(
+        var channel = Channel.CreateBounded<EncodedSpans>(
             new BoundedChannelOptions(QueuedExports) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
         try
         {
@@ -173,18 +174,18 @@ public sealed partial class SensorHost : IDisposable
     }
 
     private async Task DrainAsync(
-        ChannelReader<ExportTraceServiceRequest> reader,
-        Func<ExportTraceServiceRequest, CancellationToken, ValueTask> sink,
+        ChannelReader<EncodedSpans> reader,
+        Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> sink,
         bool stopAtCancel,
         CancellationToken cancellationToken)
     {
         while (true)
         {
-            ExportTraceServiceRequest request;
+            EncodedSpans? spans;
             try
             {
                 if (!await reader.WaitToReadAsync(stopAtCancel ? cancellationToken : CancellationToken.None).ConfigureAwait(false)
-                    || !reader.TryRead(out request!))
+                    || !reader.TryRead(out spans))
                 {
                     return;
                 }
@@ -194,18 +195,11 @@ public sealed partial class SensorHost : IDisposable
                 return;
             }
 
-            int count = 0;
-            foreach (var resourceSpans in request.ResourceSpans)
-            {
-                foreach (var scope in resourceSpans.ScopeSpans)
-                {
-                    count += scope.Spans.Count;
-                }
-            }
-
+            using var batch = spans;
+            int count = batch.SpanCount;
             try
             {
-                await sink(request, cancellationToken).ConfigureAwait(false);
+                await sink(batch.Body, cancellationToken).ConfigureAwait(false);
                 Interlocked.Add(ref _spansExported, count);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -93,13 +93,14 @@ public class SensorPipelineBenchmarks
             if (batch.Count >= 512)
             {
                 spans += batch.Count;
-                batch.Take();
+                batch.Take()?.Dispose();
             }
         }, 0);
         batch = new SpanBatch(_factory!, tracker.MessagePool); // as the ring-buffer reader: messages reused once built
         Feed(tracker);
         spans += batch.Count;
-        batch.Take();
+        batch.Take()?.Dispose();
+        batch.Dispose(); // its buffer goes back to the pool, as when the reader stops
         return spans;
     }
 

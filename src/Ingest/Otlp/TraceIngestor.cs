@@ -47,14 +47,13 @@ public sealed class TraceIngestor
     }
 
     /// <summary>
-    /// Stores a decoded request (the in-process sensor's form) by encoding it and taking the wire path; completes once
-    /// it is durable. Throws <see cref="InvalidDataException"/> for a span id of the wrong length.
+    /// Stores an encoded OTLP/protobuf export request from an in-process producer (the sensor) through the wire path;
+    /// completes once it is durable. Throws <see cref="InvalidDataException"/> for malformed protobuf or a bad span id.
     /// </summary>
-    public async ValueTask<int> IngestAsync(ExportTraceServiceRequest request, int encodedBytes, CancellationToken cancellationToken)
+    public async ValueTask<int> IngestAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        using var batch = OtlpSpanBatch.FromRequest(request);
-        return await IngestAsync(batch, encodedBytes, cancellationToken);
+        using var batch = OtlpSpanBatch.TryRead(body, out string? error) ?? throw new InvalidDataException(error);
+        return await IngestAsync(batch, body.Length, cancellationToken);
     }
 
     /// <summary>

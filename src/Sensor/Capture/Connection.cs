@@ -59,8 +59,8 @@ internal sealed class Connection
     /// <summary>TLS records of the last send (a server's first send may start with session tickets).</summary>
     public TlsRecordIndex EgressRecords { get; } = new();
 
-    /// <summary>Span attributes of this socket's endpoints and process, built by the span factory on first use and shared by its spans.</summary>
-    public OpenTelemetry.Proto.Common.V1.KeyValue[]? EndpointAttributes { get; set; }
+    /// <summary>The encoded span attributes of this socket's endpoints and process, written by the span factory on first use and copied into its spans.</summary>
+    public byte[]? EndpointAttributes { get; set; }
 
     /// <summary>Monotonic ns of the last record seen.</summary>
     public ulong LastSeen { get; set; }

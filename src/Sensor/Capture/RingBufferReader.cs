@@ -5,8 +5,6 @@ using System.Threading.Channels;
 
 using Microsoft.Extensions.Logging;
 
-using OpenTelemetry.Proto.Collector.Trace.V1;
-
 using TraceLink.Sensor.Native;
 using TraceLink.Sensor.Spans;
 
@@ -23,7 +21,7 @@ internal sealed unsafe partial class RingBufferReader : IDisposable
     private const int Eintr = 4;
     private readonly SensorProgram _program;
     private readonly SensorOptions _options;
-    private readonly ChannelWriter<ExportTraceServiceRequest> _output;
+    private readonly ChannelWriter<EncodedSpans> _output;
     private readonly ILogger _logger;
     private readonly ConnectionTracker _tracker;
     private readonly SpanBatch _batch;
@@ -38,7 +36,7 @@ internal sealed unsafe partial class RingBufferReader : IDisposable
     private long _exchanges;
     private long _unlinkedTls;
 
-    public RingBufferReader(SensorProgram program, SensorOptions options, ChannelWriter<ExportTraceServiceRequest> output, ILogger logger)
+    public RingBufferReader(SensorProgram program, SensorOptions options, ChannelWriter<EncodedSpans> output, ILogger logger)
     {
         _program = program;
         _options = options;
@@ -138,6 +136,7 @@ internal sealed unsafe partial class RingBufferReader : IDisposable
         finally
         {
             self.Free();
+            _batch.Dispose();
         }
     }
 
@@ -194,19 +193,19 @@ internal sealed unsafe partial class RingBufferReader : IDisposable
 
     private void Flush()
     {
-        int count = _batch.Count;
-        if (_batch.Take() is not { } request)
+        if (_batch.Take() is not { } spans)
         {
             return;
         }
 
-        if (_output.TryWrite(request))
+        if (_output.TryWrite(spans))
         {
-            Interlocked.Add(ref _spansQueued, count);
+            Interlocked.Add(ref _spansQueued, spans.SpanCount);
         }
         else
         {
-            Interlocked.Add(ref _spansDropped, count);
+            Interlocked.Add(ref _spansDropped, spans.SpanCount);
+            spans.Dispose();
         }
     }
 

@@ -1,9 +1,5 @@
 using System.Net.Http.Headers;
 
-using Google.Protobuf;
-
-using OpenTelemetry.Proto.Collector.Trace.V1;
-
 namespace TraceLink.Sensor.Export;
 
 /// <summary>A sensor sink that POSTs each batch as OTLP/HTTP protobuf to <c>{baseUrl}/v1/traces</c>.</summary>
@@ -27,16 +23,16 @@ public sealed class OtlpHttpExporter : IDisposable
     /// <summary>The URL batches are posted to.</summary>
     public Uri Endpoint => _endpoint;
 
-    /// <summary>Sends one batch; retries once on a 5xx or a network error, throws if that fails too.</summary>
-    public async ValueTask ExportAsync(ExportTraceServiceRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends one encoded <c>ExportTraceServiceRequest</c>; retries once on a 5xx or a network error, throws if that fails too.
+    /// </summary>
+    public async ValueTask ExportAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        byte[] body = request.ToByteArray();
         for (int attempt = 0; ; attempt++)
         {
             try
             {
-                using var content = new ByteArrayContent(body);
+                using var content = new ReadOnlyMemoryContent(body);
                 content.Headers.ContentType = Protobuf;
                 using var response = await _client.PostAsync(_endpoint, content, cancellationToken).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)

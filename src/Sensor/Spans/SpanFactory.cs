@@ -1,50 +1,85 @@
+using System.Buffers.Binary;
+using System.Globalization;
 using System.Text;
 
-using Google.Protobuf;
-
-using OpenTelemetry.Proto.Common.V1;
-using OpenTelemetry.Proto.Resource.V1;
-using OpenTelemetry.Proto.Trace.V1;
-
 using TraceLink.Protocol.Spans;
+using TraceLink.Protocol.Wire;
 using TraceLink.Sensor.Capture;
 using TraceLink.Sensor.Http;
 
 namespace TraceLink.Sensor.Spans;
 
 /// <summary>
-/// Builds the rich OTLP span of one HTTP exchange and the resource of its process. Attributes whose key and value
-/// repeat (constants, a connection's endpoints, the method, status, path and most header values) are built once and
-/// the same <see cref="KeyValue"/> instance is put in every span that carries them: the spans handed to the sink
-/// share these sub-messages, so sinks must treat export requests as read-only (serializing and reading are fine).
+/// Writes the rich OTLP span of one HTTP exchange, and the resource of its process, straight to protobuf
+/// (<c>opentelemetry.proto.trace.v1.Span</c> and <c>resource.v1.Resource</c>) without an object graph. What repeats is
+/// encoded once: constant attributes, attribute keys, each connection's endpoint attributes and each process's resource.
 /// </summary>
 internal sealed class SpanFactory
 {
-    private const int MaxSharedValues = 4096;
-    private static readonly KeyValue SchemeHttp = Shared("url.scheme", "http");
-    private static readonly KeyValue SchemeHttps = Shared("url.scheme", "https");
-    private static readonly KeyValue ProtocolName = Shared("network.protocol.name", "http");
-    private static readonly KeyValue Version10 = Shared("network.protocol.version", "1.0");
-    private static readonly KeyValue Version11 = Shared("network.protocol.version", "1.1");
-    private static readonly KeyValue Transport = Shared("network.transport", "tcp");
-    private static readonly KeyValue TapClient = Shared(SpanAttributeNames.TapSide, "c");
-    private static readonly KeyValue TapServer = Shared(SpanAttributeNames.TapSide, "s");
+    // opentelemetry.proto.trace.v1.Span fields
+    private const int SpanTraceId = 1;
+    private const int SpanSpanId = 2;
+    private const int SpanTraceState = 3;
+    private const int SpanParentSpanId = 4;
+    private const int SpanName = 5;
+    private const int SpanKind = 6;
+    private const int SpanStart = 7;
+    private const int SpanEnd = 8;
+    private const int SpanAttributes = 9;
+    private const int SpanFlags = 16;
+    private const ulong KindServer = 2;
+    private const ulong KindClient = 3;
+
+    // KeyValue, AnyValue and Resource fields
+    private const int KeyValueKey = 1;
+    private const int KeyValueValue = 2;
+    private const int AnyString = 1;
+    private const int AnyInt = 3;
+    private const int AnyBytes = 7;
+    private const int ResourceAttributes = 1;
 
     private const string Redacted = "[REDACTED]";
     private const int MaxResources = 4096;
     private const int MaxHeaderKeys = 1024;
-    private const int FixedAttributes = 24;
+    private const int MaxHeaderValueChars = 1024;
+
+    private static readonly byte[] SchemeHttp = Constant("url.scheme", "http");
+    private static readonly byte[] SchemeHttps = Constant("url.scheme", "https");
+    private static readonly byte[] ProtocolName = Constant("network.protocol.name", "http");
+    private static readonly byte[] Version10 = Constant("network.protocol.version", "1.0");
+    private static readonly byte[] Version11 = Constant("network.protocol.version", "1.1");
+    private static readonly byte[] Transport = Constant("network.transport", "tcp");
+    private static readonly byte[] TapClient = Constant(SpanAttributeNames.TapSide, "c");
+    private static readonly byte[] TapServer = Constant(SpanAttributeNames.TapSide, "s");
+
+    // Status { code = STATUS_CODE_ERROR }: field 15, length 2, field 3 varint 2.
+    private static readonly byte[] StatusError = [(15 << 3) | 2, 2, 3 << 3, 2];
+
+    private static readonly byte[] Method = Key("http.request.method");
+    private static readonly byte[] UrlPath = Key("url.path");
+    private static readonly byte[] UrlQuery = Key("url.query");
+    private static readonly byte[] StatusCode = Key("http.response.status_code");
+    private static readonly byte[] ProtocolVersion = Key("network.protocol.version");
+    private static readonly byte[] ThreadId = Key(SpanAttributeNames.ThreadId);
+    private static readonly byte[] TcpReqSeq = Key(SpanAttributeNames.TcpReqSeq);
+    private static readonly byte[] TcpRespSeq = Key(SpanAttributeNames.TcpRespSeq);
+    private static readonly byte[] SyscallTraceIdReq = Key(SpanAttributeNames.SyscallTraceIdReq);
+    private static readonly byte[] SyscallTraceIdResp = Key(SpanAttributeNames.SyscallTraceIdResp);
+    private static readonly byte[] XRequestIdReq = Key(SpanAttributeNames.XRequestIdReq);
+    private static readonly byte[] XRequestIdResp = Key(SpanAttributeNames.XRequestIdResp);
+    private static readonly byte[] RequestBody = Key("http.request.body");
+    private static readonly byte[] RequestBodySize = Key("http.request.body.size");
+    private static readonly byte[] ResponseBody = Key("http.response.body");
+    private static readonly byte[] ResponseBodySize = Key("http.response.body.size");
+
     private readonly SensorOptions _options;
     private readonly HashSet<string> _capture;
     private readonly HashSet<string> _redact;
     private readonly string[] _requestIdHeaders;
-    private readonly Dictionary<uint, Resource> _resources = [];
+    private readonly Dictionary<uint, byte[]> _resources = [];
     private readonly Func<uint, string?> _processName;
-    private readonly Dictionary<string, string> _requestHeaderKeys = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _responseHeaderKeys = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Key, string Value), KeyValue> _sharedStrings = [];
-    private readonly Dictionary<(string Key, long Value), KeyValue> _sharedInts = [];
-    private readonly Dictionary<(string Method, string Path), string> _names = [];
+    private readonly Dictionary<string, byte[]> _requestHeaderKeys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, byte[]> _responseHeaderKeys = new(StringComparer.Ordinal);
 
     public SpanFactory(SensorOptions options, Func<uint, string?>? processName = null)
     {
@@ -55,97 +90,104 @@ internal sealed class SpanFactory
         _processName = processName ?? ReadProcessName;
     }
 
-    /// <summary>The span of <paramref name="exchange"/>; trace id empty unless the request carried a traceparent.</summary>
-    public Span Build(HttpExchange exchange)
+    /// <summary>
+    /// Writes the span of <paramref name="exchange"/> as field <paramref name="field"/> of the enclosing message; the trace
+    /// id stays empty unless the request carried a traceparent.
+    /// </summary>
+    public void Write(ProtoWriter w, int field, HttpExchange exchange)
     {
         var request = exchange.Request;
         var response = exchange.Response;
-        var connection = exchange.Connection;
-        SplitTarget(request.Target, out string path, out string? query);
+        SplitTarget(request.Target, out var path, out var query, out bool hasQuery);
 
-        var span = new Span
+        int span = w.BeginField(field);
+        Span<byte> id = stackalloc byte[16];
+        bool hasParent = TraceParent.TryParse(request.GetHeader("traceparent"), out var parent);
+        if (hasParent)
         {
-            Name = SpanName(request.Method, path),
-            Kind = exchange.IsClient ? Span.Types.SpanKind.Client : Span.Types.SpanKind.Server,
-            SpanId = UnsafeByteOperations.UnsafeWrap(NewSpanId()), // a fresh array no one else holds
-            TraceId = ByteString.Empty,
-            StartTimeUnixNano = Math.Min(request.StartTs, response.StartTs),
-            EndTimeUnixNano = Math.Max(response.EndTs, request.EndTs),
-        };
-        if (TraceParent.TryParse(request.GetHeader("traceparent"), out var parent))
+            BinaryPrimitives.WriteUInt128BigEndian(id, parent.TraceId);
+            w.BytesField(SpanTraceId, id);
+        }
+
+        NewSpanId(id[..8]);
+        w.BytesField(SpanSpanId, id[..8]);
+        if (hasParent)
         {
-            span.TraceId = ByteString.CopyFrom(parent.TraceId);
-            span.ParentSpanId = ByteString.CopyFrom(parent.ParentId);
-            span.Flags = parent.Sampled ? 0x101u : 0x100u; // remote parent known, W3C sampled bit
             if (request.GetHeader("tracestate") is { } state)
             {
-                span.TraceState = state;
+                w.StringField(SpanTraceState, state);
             }
+
+            BinaryPrimitives.WriteUInt64BigEndian(id, parent.ParentId);
+            w.BytesField(SpanParentSpanId, id[..8]);
         }
 
-        bool error = response.StatusCode >= 500 || (exchange.IsClient && response.StatusCode >= 400);
-        if (error)
+        int name = w.BeginField(SpanName);
+        w.Utf8(request.Method);
+        w.Raw(" "u8);
+        w.Utf8(path);
+        w.EndField(name);
+        w.VarintField(SpanKind, exchange.IsClient ? KindClient : KindServer);
+        w.Fixed64Field(SpanStart, Math.Min(request.StartTs, response.StartTs));
+        w.Fixed64Field(SpanEnd, Math.Max(response.EndTs, request.EndTs));
+
+        String(w, SpanAttributes, Method, request.Method);
+        String(w, SpanAttributes, UrlPath, path);
+        if (hasQuery)
         {
-            span.Status = new Status { Code = Status.Types.StatusCode.Error };
+            String(w, SpanAttributes, UrlQuery, query);
         }
 
-        var a = span.Attributes;
-        a.Capacity = FixedAttributes + Math.Min(request.Headers.Count + response.Headers.Count, 2 * _options.MaxHeaderAttributes); // no regrowth
-        a.Add(SharedString("http.request.method", request.Method));
-        a.Add(SharedString("url.path", path));
-        if (query is not null)
+        w.Raw(exchange.IsTls ? SchemeHttps : SchemeHttp);
+        Int(w, SpanAttributes, StatusCode, response.StatusCode);
+        w.Raw(ProtocolName);
+        switch (request.MinorVersion)
         {
-            Add(a, "url.query", query);
+            case 0: w.Raw(Version10); break;
+            case 1: w.Raw(Version11); break;
+            default: String(w, SpanAttributes, ProtocolVersion, "1." + request.MinorVersion.ToString(CultureInfo.InvariantCulture)); break;
         }
 
-        a.Add(exchange.IsTls ? SchemeHttps : SchemeHttp);
-        a.Add(SharedInt("http.response.status_code", response.StatusCode));
-        a.Add(ProtocolName);
-        a.Add(request.MinorVersion switch
-        {
-            0 => Version10,
-            1 => Version11,
-            _ => SharedString("network.protocol.version", "1." + request.MinorVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-        });
-        a.Add(Transport);
-        var endpoints = connection.EndpointAttributes ??=
-        [
-            Shared(SpanAttributeNames.LocalAddress, connection.LocalAddress.ToString()),
-            Shared(SpanAttributeNames.LocalPort, connection.LocalPort),
-            Shared(SpanAttributeNames.PeerAddress, connection.RemoteAddress.ToString()),
-            Shared(SpanAttributeNames.PeerPort, connection.RemotePort),
-            Shared(SpanAttributeNames.ProcessPid, connection.Pid),
-        ];
-        a.Add(endpoints[0]);
-        a.Add(endpoints[1]);
-        a.Add(endpoints[2]);
-        a.Add(endpoints[3]);
-        a.Add(exchange.IsClient ? TapClient : TapServer);
-        a.Add(endpoints[4]);
-        Add(a, SpanAttributeNames.ThreadId, request.Tid);
-        Add(a, SpanAttributeNames.TcpReqSeq, request.StartSeq);
-        Add(a, SpanAttributeNames.TcpRespSeq, response.StartSeq);
-        Add(a, SpanAttributeNames.SyscallTraceIdReq, (long)request.SyscallTraceId);
-        Add(a, SpanAttributeNames.SyscallTraceIdResp, (long)response.SyscallTraceId);
+        w.Raw(Transport);
+        w.Raw(exchange.Connection.EndpointAttributes ??= EndpointAttributes(exchange.Connection));
+        w.Raw(exchange.IsClient ? TapClient : TapServer);
+        Int(w, SpanAttributes, ThreadId, request.Tid);
+        Int(w, SpanAttributes, TcpReqSeq, request.StartSeq);
+        Int(w, SpanAttributes, TcpRespSeq, response.StartSeq);
+        Int(w, SpanAttributes, SyscallTraceIdReq, (long)request.SyscallTraceId);
+        Int(w, SpanAttributes, SyscallTraceIdResp, (long)response.SyscallTraceId);
         if (RequestId(request) is { } requestId)
         {
-            Add(a, SpanAttributeNames.XRequestIdReq, requestId);
+            String(w, SpanAttributes, XRequestIdReq, requestId);
         }
 
         if (RequestId(response) is { } responseId)
         {
-            Add(a, SpanAttributeNames.XRequestIdResp, responseId);
+            String(w, SpanAttributes, XRequestIdResp, responseId);
         }
 
-        AddHeaders(a, "http.request.header.", _requestHeaderKeys, request);
-        AddHeaders(a, "http.response.header.", _responseHeaderKeys, response);
-        AddBody(a, "http.request.body", "http.request.body.size", request);
-        AddBody(a, "http.response.body", "http.response.body.size", response);
-        return span;
+        WriteHeaders(w, "http.request.header.", _requestHeaderKeys, request);
+        WriteHeaders(w, "http.response.header.", _responseHeaderKeys, response);
+        WriteBody(w, RequestBody, RequestBodySize, request);
+        WriteBody(w, ResponseBody, ResponseBodySize, response);
+        if (response.StatusCode >= 500 || (exchange.IsClient && response.StatusCode >= 400))
+        {
+            w.Raw(StatusError);
+        }
+
+        if (hasParent)
+        {
+            w.Fixed32Field(SpanFlags, parent.Sampled ? 0x101u : 0x100u); // remote parent known, W3C sampled bit
+        }
+
+        w.EndField(span);
     }
 
-    /// <summary>The OTLP resource of a process: service.name from the map or the process name.</summary>
-    public Resource ResourceFor(uint pid)
+    /// <summary>
+    /// The encoded <c>resource</c> field (field 1 of ResourceSpans) of a process: service.name from the map or the
+    /// process name. Built once per pid.
+    /// </summary>
+    public byte[] ResourceFor(uint pid)
     {
         if (_resources.TryGetValue(pid, out var resource))
         {
@@ -159,14 +201,77 @@ internal sealed class SpanFactory
 
         string name = _processName(pid) ?? "unknown";
         string service = _options.ServiceNames.TryGetValue(name, out var mapped) ? mapped : name;
-        resource = new Resource();
-        Add(resource.Attributes, SpanAttributeNames.ServiceName, service);
-        Add(resource.Attributes, SpanAttributeNames.ProcessPid, pid);
-        Add(resource.Attributes, SpanAttributeNames.ProcessName, name);
-        Add(resource.Attributes, "host.name", Environment.MachineName);
-        Add(resource.Attributes, "telemetry.sdk.name", "tracelink-sensor");
+        using var w = new ProtoWriter(256);
+        int body = w.BeginField(1);
+        String(w, ResourceAttributes, Key(SpanAttributeNames.ServiceName), service);
+        Int(w, ResourceAttributes, Key(SpanAttributeNames.ProcessPid), pid);
+        String(w, ResourceAttributes, Key(SpanAttributeNames.ProcessName), name);
+        String(w, ResourceAttributes, Key("host.name"), Environment.MachineName);
+        String(w, ResourceAttributes, Key("telemetry.sdk.name"), "tracelink-sensor");
+        w.EndField(body);
+        resource = w.WrittenSpan.ToArray();
         _resources[pid] = resource;
         return resource;
+    }
+
+    /// <summary>A <c>KeyValue</c> field with a string value; the lengths are computed, not patched.</summary>
+    private static void String(ProtoWriter w, int field, byte[] key, ReadOnlySpan<char> value)
+    {
+        int valueBytes = Encoding.UTF8.GetByteCount(value);
+        int any = 1 + ProtoWriter.VarintSize((uint)valueBytes) + valueBytes;
+        KeyValueHeader(w, field, key, any);
+        w.Tag(AnyString, 2);
+        w.Varint((uint)valueBytes);
+        w.Utf8(value);
+    }
+
+    /// <summary>A <c>KeyValue</c> field with an int value.</summary>
+    private static void Int(ProtoWriter w, int field, byte[] key, long value)
+    {
+        int any = 1 + ProtoWriter.VarintSize((ulong)value);
+        KeyValueHeader(w, field, key, any);
+        w.VarintField(AnyInt, (ulong)value);
+    }
+
+    /// <summary>A <c>KeyValue</c> field with a UTF-8 string (<paramref name="isString"/>) or bytes value, copied as is.</summary>
+    private static void Bytes(ProtoWriter w, int field, byte[] key, ReadOnlySpan<byte> value, bool isString)
+    {
+        int any = 1 + ProtoWriter.VarintSize((uint)value.Length) + value.Length;
+        KeyValueHeader(w, field, key, any);
+        w.BytesField(isString ? AnyString : AnyBytes, value);
+    }
+
+    /// <summary>Tag and length of a KeyValue, its key, and the tag and length of its AnyValue of <paramref name="anyLength"/> bytes.</summary>
+    private static void KeyValueHeader(ProtoWriter w, int field, byte[] key, int anyLength)
+    {
+        int length = 1 + ProtoWriter.VarintSize((uint)key.Length) + key.Length + 1 + ProtoWriter.VarintSize((uint)anyLength) + anyLength;
+        w.Tag(field, 2);
+        w.Varint((uint)length);
+        w.BytesField(KeyValueKey, key);
+        w.Tag(KeyValueValue, 2);
+        w.Varint((uint)anyLength);
+    }
+
+    private static byte[] Key(string name) => Encoding.UTF8.GetBytes(name);
+
+    /// <summary>A span attribute encoded once: the whole KeyValue field.</summary>
+    private static byte[] Constant(string key, string value)
+    {
+        using var w = new ProtoWriter(64);
+        String(w, SpanAttributes, Key(key), value);
+        return w.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The endpoint and pid attributes of a socket, encoded once per connection.</summary>
+    private static byte[] EndpointAttributes(Connection connection)
+    {
+        using var w = new ProtoWriter(256);
+        String(w, SpanAttributes, Key(SpanAttributeNames.LocalAddress), connection.LocalAddress.ToString());
+        Int(w, SpanAttributes, Key(SpanAttributeNames.LocalPort), connection.LocalPort);
+        String(w, SpanAttributes, Key(SpanAttributeNames.PeerAddress), connection.RemoteAddress.ToString());
+        Int(w, SpanAttributes, Key(SpanAttributeNames.PeerPort), connection.RemotePort);
+        Int(w, SpanAttributes, Key(SpanAttributeNames.ProcessPid), connection.Pid);
+        return w.WrittenSpan.ToArray();
     }
 
     private string? RequestId(HttpMessage message)
@@ -182,7 +287,7 @@ internal sealed class SpanFactory
         return null;
     }
 
-    private void AddHeaders(Google.Protobuf.Collections.RepeatedField<KeyValue> attributes, string prefix, Dictionary<string, string> keys, HttpMessage message)
+    private void WriteHeaders(ProtoWriter w, string prefix, Dictionary<string, byte[]> keys, HttpMessage message)
     {
         int added = 0;
         foreach (var (name, value) in message.Headers)
@@ -197,19 +302,20 @@ internal sealed class SpanFactory
                 continue;
             }
 
-            attributes.Add(SharedString(HeaderKey(prefix, keys, name), _redact.Contains(name) ? Redacted : Bound(value, 1024)));
+            var text = _redact.Contains(name) ? Redacted.AsSpan() : value.AsSpan(0, Math.Min(value.Length, MaxHeaderValueChars));
+            String(w, SpanAttributes, HeaderKey(prefix, keys, name), text);
             added++;
         }
     }
 
-    private void AddBody(Google.Protobuf.Collections.RepeatedField<KeyValue> attributes, string key, string sizeKey, HttpMessage message)
+    private void WriteBody(ProtoWriter w, byte[] key, byte[] sizeKey, HttpMessage message)
     {
         if (message.BodySize == 0)
         {
             return;
         }
 
-        attributes.Add(SharedInt(sizeKey, message.BodySize));
+        Int(w, SpanAttributes, sizeKey, message.BodySize);
         int n = Math.Min(message.BodyCaptured, _options.MaxBodyBytes);
         if (n == 0 || message.Body is null)
         {
@@ -217,78 +323,18 @@ internal sealed class SpanFactory
         }
 
         var bytes = message.Body.AsSpan(0, n);
-        var value = System.Text.Unicode.Utf8.IsValid(bytes)
-            ? new AnyValue { StringValue = Encoding.UTF8.GetString(bytes) }
-            : new AnyValue { BytesValue = ByteString.CopyFrom(bytes) };
-        attributes.Add(new KeyValue { Key = key, Value = value });
+        Bytes(w, SpanAttributes, key, bytes, isString: System.Text.Unicode.Utf8.IsValid(bytes));
     }
 
-    /// <summary>A string attribute shared by every span with the same key and value (the cache is bounded).</summary>
-    private KeyValue SharedString(string key, string value)
+    /// <summary>The UTF-8 attribute key of a header, built once per header name (names repeat on every message).</summary>
+    private static byte[] HeaderKey(string prefix, Dictionary<string, byte[]> keys, string name)
     {
-        if (_sharedStrings.TryGetValue((key, value), out var attribute))
-        {
-            return attribute;
-        }
-
-        if (_sharedStrings.Count >= MaxSharedValues)
-        {
-            _sharedStrings.Clear(); // e.g. Date headers: every value seen for a second only
-        }
-
-        attribute = Shared(key, value);
-        _sharedStrings[(key, value)] = attribute;
-        return attribute;
-    }
-
-    /// <summary>An integer attribute shared by every span with the same key and value (the cache is bounded).</summary>
-    private KeyValue SharedInt(string key, long value)
-    {
-        if (_sharedInts.TryGetValue((key, value), out var attribute))
-        {
-            return attribute;
-        }
-
-        if (_sharedInts.Count >= MaxSharedValues)
-        {
-            _sharedInts.Clear();
-        }
-
-        attribute = Shared(key, value);
-        _sharedInts[(key, value)] = attribute;
-        return attribute;
-    }
-
-    private string SpanName(string method, string path)
-    {
-        if (_names.TryGetValue((method, path), out string? name))
-        {
-            return name;
-        }
-
-        if (_names.Count >= MaxSharedValues)
-        {
-            _names.Clear();
-        }
-
-        name = method + " " + path;
-        _names[(method, path)] = name;
-        return name;
-    }
-
-    private static KeyValue Shared(string key, string value) => new() { Key = key, Value = new AnyValue { StringValue = value } };
-
-    private static KeyValue Shared(string key, long value) => new() { Key = key, Value = new AnyValue { IntValue = value } };
-
-    /// <summary>The attribute key of a header, built once per header name (names repeat on every message).</summary>
-    private static string HeaderKey(string prefix, Dictionary<string, string> keys, string name)
-    {
-        if (keys.TryGetValue(name, out string? key))
+        if (keys.TryGetValue(name, out var key))
         {
             return key;
         }
 
-        key = prefix + name;
+        key = Key(prefix + name);
         if (keys.Count < MaxHeaderKeys)
         {
             keys[name] = key;
@@ -297,30 +343,28 @@ internal sealed class SpanFactory
         return key;
     }
 
-    private static void SplitTarget(string target, out string path, out string? query)
+    private static void SplitTarget(string target, out ReadOnlySpan<char> path, out ReadOnlySpan<char> query, out bool hasQuery)
     {
         int q = target.IndexOf('?', StringComparison.Ordinal);
-        path = q < 0 ? target : target[..q];
-        query = q < 0 ? null : target[(q + 1)..];
+        hasQuery = q >= 0;
+        path = q < 0 ? target : target.AsSpan(0, q);
+        query = q < 0 ? default : target.AsSpan(q + 1);
         if (path.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || path.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
         {
             // absolute-form (forward proxies): keep only the path
-            int slash = path.IndexOf('/', path.IndexOf("//", StringComparison.Ordinal) + 2);
-            path = slash < 0 ? "/" : path[slash..];
+            int authority = path.IndexOf("//", StringComparison.Ordinal) + 2;
+            int slash = path[authority..].IndexOf('/');
+            path = slash < 0 ? "/" : path[(authority + slash)..];
         }
     }
 
-    private static string Bound(string value, int max) => value.Length <= max ? value : value[..max];
-
-    private static byte[] NewSpanId()
+    private static void NewSpanId(Span<byte> id)
     {
-        var id = new byte[8];
         do
         {
             Random.Shared.NextBytes(id);
         }
-        while (BitConverter.ToUInt64(id) == 0);
-        return id;
+        while (BinaryPrimitives.ReadUInt64LittleEndian(id) == 0);
     }
 
     private static string? ReadProcessName(uint pid)
@@ -338,10 +382,4 @@ internal sealed class SpanFactory
             return null;
         }
     }
-
-    private static void Add(Google.Protobuf.Collections.RepeatedField<KeyValue> attributes, string key, string value) =>
-        attributes.Add(new KeyValue { Key = key, Value = new AnyValue { StringValue = value } });
-
-    private static void Add(Google.Protobuf.Collections.RepeatedField<KeyValue> attributes, string key, long value) =>
-        attributes.Add(new KeyValue { Key = key, Value = new AnyValue { IntValue = value } });
 }

@@ -1,20 +1,22 @@
+using System.Globalization;
+
 namespace TraceLink.Sensor.Spans;
 
 /// <summary>A parsed W3C <c>traceparent</c> header (version 00 layout; later versions are read the same way).</summary>
 internal readonly struct TraceParent
 {
-    private TraceParent(byte[] traceId, byte[] parentId, bool sampled)
+    private TraceParent(UInt128 traceId, ulong parentId, bool sampled)
     {
         TraceId = traceId;
         ParentId = parentId;
         Sampled = sampled;
     }
 
-    /// <summary>16-byte trace id.</summary>
-    public byte[] TraceId { get; }
+    /// <summary>The 16-byte trace id as a big-endian number (its hex form is the header's).</summary>
+    public UInt128 TraceId { get; }
 
-    /// <summary>8-byte id of the span that sent the request.</summary>
-    public byte[] ParentId { get; }
+    /// <summary>The 8-byte id of the span that sent the request, as a big-endian number.</summary>
+    public ulong ParentId { get; }
 
     /// <summary>The sampled flag.</summary>
     public bool Sampled { get; }
@@ -39,34 +41,33 @@ internal readonly struct TraceParent
             return false;
         }
 
-        var traceId = new byte[16];
-        var parentId = new byte[8];
-        if (!TryHex(text[3..35], traceId) || !TryHex(text[36..52], parentId) || !TryHex(text[53..55], stackalloc byte[1]))
+        if (!IsLowerHex(text[3..35]) || !IsLowerHex(text[36..52]) || !IsLowerHex(text[53..55]))
+        {
+            return false; // W3C requires lower-case hex
+        }
+
+        var traceId = UInt128.Parse(text[3..35], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+        ulong parentId = ulong.Parse(text[36..52], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+        if (traceId == 0 || parentId == 0)
         {
             return false;
         }
 
-        if (!traceId.AsSpan().ContainsAnyExcept((byte)0) || !parentId.AsSpan().ContainsAnyExcept((byte)0))
-        {
-            return false;
-        }
-
-        int flags = Convert.ToInt32(text[53..55].ToString(), 16);
+        int flags = byte.Parse(text[53..55], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
         result = new TraceParent(traceId, parentId, (flags & 1) != 0);
         return true;
     }
 
-    private static bool TryHex(ReadOnlySpan<char> hex, Span<byte> destination)
+    private static bool IsLowerHex(ReadOnlySpan<char> hex)
     {
         foreach (char c in hex)
         {
             if (!char.IsAsciiHexDigitLower(c) && !char.IsAsciiDigit(c))
             {
-                return false; // W3C requires lower-case hex
+                return false;
             }
         }
 
-        return Convert.FromHexString(hex, destination, out _, out int written) == System.Buffers.OperationStatus.Done
-            && written == destination.Length;
+        return true;
     }
 }

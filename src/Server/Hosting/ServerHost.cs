@@ -117,7 +117,7 @@ internal static partial class ServerHost
     {
         try
         {
-            await sensor.RunAsync(async (batch, ct) => await ingestor.IngestAsync(batch, batch.CalculateSize(), ct), lifetime.ApplicationStopping);
+            await sensor.RunAsync(async (body, ct) => await ingestor.IngestAsync(body, ct), lifetime.ApplicationStopping);
             return null;
         }
         catch (SensorException e)

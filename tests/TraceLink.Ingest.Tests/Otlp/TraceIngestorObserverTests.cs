@@ -1,3 +1,5 @@
+using Google.Protobuf;
+
 using OpenTelemetry.Proto.Collector.Trace.V1;
 
 using TraceLink.Ingest.Otlp;
@@ -18,7 +20,7 @@ public sealed class TraceIngestorObserverTests
         var ingestor = new TraceIngestor(store, meters, [new ThrowingObserver(events), new RecordingObserver(events)]);
         var request = SpanBuilder.Request("svc", SpanBuilder.Create(new byte[16], 1, "a", 1, 1), SpanBuilder.Create(new byte[16], 2, "b", 1, 1));
 
-        var stored = await ingestor.IngestAsync(request, 100, default);
+        var stored = await ingestor.IngestAsync(request.ToByteArray(), default);
 
         Assert.Equal(2, stored);
         Assert.Equal(["append", "throwing", "recording"], events);

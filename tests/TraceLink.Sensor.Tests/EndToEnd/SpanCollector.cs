@@ -11,8 +11,9 @@ internal sealed class SpanCollector
     private readonly Lock _gate = new();
     private readonly List<(Resource Resource, Span Span)> _spans = [];
 
-    public ValueTask Sink(ExportTraceServiceRequest request, CancellationToken cancellationToken)
+    public ValueTask Sink(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
+        var request = ExportTraceServiceRequest.Parser.ParseFrom(body.Span);
         lock (_gate)
         {
             foreach (var resourceSpans in request.ResourceSpans)

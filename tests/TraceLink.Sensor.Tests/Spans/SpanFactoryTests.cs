@@ -1,9 +1,12 @@
 using System.Net;
 using System.Text;
 
+using OpenTelemetry.Proto.Collector.Trace.V1;
+using OpenTelemetry.Proto.Resource.V1;
 using OpenTelemetry.Proto.Trace.V1;
 
 using TraceLink.Protocol.Spans;
+using TraceLink.Protocol.Wire;
 using TraceLink.Sensor.Capture;
 using TraceLink.Sensor.Http;
 using TraceLink.Sensor.Native;
@@ -24,7 +27,7 @@ public sealed class SpanFactoryTests
             "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 4\r\nX-Request-ID: resp-1\r\n\r\noops",
             isClient: false);
 
-        var span = new SpanFactory(options, _ => "api").Build(exchange);
+        var span = Build(new SpanFactory(options, _ => "api"), exchange);
 
         Assert.Equal("GET /api/users/1", span.Name);
         Assert.Equal(Span.Types.SpanKind.Server, span.Kind);
@@ -52,7 +55,7 @@ public sealed class SpanFactoryTests
     [Fact]
     public void Client_span_without_traceparent_leaves_the_trace_id_to_the_assembler()
     {
-        var span = new SpanFactory(new SensorOptions(), _ => "cli").Build(
+        var span = Build(new SpanFactory(new SensorOptions(), _ => "cli"),
             Exchange("GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", isClient: true));
 
         Assert.True(span.TraceId.IsEmpty);
@@ -68,7 +71,7 @@ public sealed class SpanFactoryTests
         var options = new SensorOptions();
         options.CaptureHeaders.Add("Authorization");
         options.CaptureHeaders.Add("user-agent");
-        var span = new SpanFactory(options, _ => "x").Build(Exchange(
+        var span = Build(new SpanFactory(options, _ => "x"), Exchange(
             "GET / HTTP/1.1\r\nAuthorization: Bearer secret\r\nUser-Agent: curl\r\nAccept: */*\r\n\r\n",
             "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", isClient: false));
 
@@ -88,7 +91,7 @@ public sealed class SpanFactoryTests
             head.Append('H').Append(i).Append(": v\r\n");
         }
 
-        var span = new SpanFactory(options, _ => "x").Build(Exchange(
+        var span = Build(new SpanFactory(options, _ => "x"), Exchange(
             head.Append("\r\n").ToString() + "\xff\xfe\x00", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", isClient: false));
 
         Assert.Equal(3, span.Attributes.Count(a => a.Key.StartsWith("http.request.header.", StringComparison.Ordinal)));
@@ -103,9 +106,9 @@ public sealed class SpanFactoryTests
         options.ServiceNames["nginx"] = "edge";
         var factory = new SpanFactory(options, pid => pid == 1 ? "nginx" : "python3");
 
-        Assert.Equal("edge", factory.ResourceFor(1).Str(SpanAttributeNames.ServiceName));
-        Assert.Equal("nginx", factory.ResourceFor(1).Str(SpanAttributeNames.ProcessName));
-        Assert.Equal("python3", factory.ResourceFor(2).Str(SpanAttributeNames.ServiceName));
+        Assert.Equal("edge", Resource(factory, 1).Str(SpanAttributeNames.ServiceName));
+        Assert.Equal("nginx", Resource(factory, 1).Str(SpanAttributeNames.ProcessName));
+        Assert.Equal("python3", Resource(factory, 2).Str(SpanAttributeNames.ServiceName));
     }
 
     [Fact]
@@ -145,10 +148,10 @@ public sealed class SpanFactoryTests
 
         Send(Direction.Ingress, "GET /first HTTP/1.1\r\nX-Request-ID: one\r\n\r\n");
         Send(Direction.Egress, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nETag: \"a\"\r\n\r\nfirst");
-        var first = batch.Take();
+        var first = Request(batch.Take());
         Send(Direction.Ingress, "POST /second/longer/path HTTP/1.1\r\nContent-Length: 2\r\nX-Request-ID: two\r\n\r\nhi");
         Send(Direction.Egress, "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\nETag: \"b\"\r\n\r\nnot");
-        var second = batch.Take();
+        var second = Request(batch.Take());
 
         var span1 = Assert.Single(Assert.Single(Assert.Single(first!.ResourceSpans).ScopeSpans).Spans);
         var span2 = Assert.Single(Assert.Single(Assert.Single(second!.ResourceSpans).ScopeSpans).Spans);
@@ -164,6 +167,21 @@ public sealed class SpanFactoryTests
         Assert.Equal("not", span2.Str("http.response.body"));
         Assert.Equal(404, span2.Int("http.response.status_code"));
         Assert.Null(span1.Str("http.request.body"));
+    }
+
+    private static Span Build(SpanFactory factory, HttpExchange exchange)
+    {
+        using var writer = new ProtoWriter();
+        factory.Write(writer, 2, exchange); // ScopeSpans.spans
+        return Assert.Single(ScopeSpans.Parser.ParseFrom(writer.WrittenSpan).Spans);
+    }
+
+    private static Resource Resource(SpanFactory factory, uint pid) => ResourceSpans.Parser.ParseFrom(factory.ResourceFor(pid)).Resource;
+
+    private static ExportTraceServiceRequest Request(EncodedSpans? spans)
+    {
+        using var taken = spans!;
+        return ExportTraceServiceRequest.Parser.ParseFrom(taken.Body.Span);
     }
 
     private static HttpExchange Exchange(string request, string response, bool isClient)

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 using TraceLink.Sensor.Spans;
 
 namespace TraceLink.Sensor.Tests.Spans;
@@ -9,8 +11,8 @@ public sealed class TraceParentTests
     {
         Assert.True(TraceParent.TryParse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", out var tp));
 
-        Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736", Convert.ToHexStringLower(tp.TraceId));
-        Assert.Equal("00f067aa0ba902b7", Convert.ToHexStringLower(tp.ParentId));
+        Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736", tp.TraceId.ToString("x32", CultureInfo.InvariantCulture));
+        Assert.Equal("00f067aa0ba902b7", tp.ParentId.ToString("x16", CultureInfo.InvariantCulture));
         Assert.True(tp.Sampled);
     }
 
