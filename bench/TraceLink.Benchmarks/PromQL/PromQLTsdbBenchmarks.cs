@@ -1,6 +1,10 @@
+using System.Buffers;
+using System.Text.Json;
+
 using BenchmarkDotNet.Attributes;
 
 using TraceLink.Ingest.RemoteWrite;
+using TraceLink.Query.PromQL.Api;
 using TraceLink.Query.PromQL.Engine;
 using TraceLink.Storage.Tsdb;
 
@@ -19,6 +23,7 @@ public class PromQLTsdbBenchmarks : IDisposable
     private TsdbStore _store = null!;
     private PromQLEngine _engine = null!;
     private long _end;
+    private readonly ArrayBufferWriter<byte> _json = new(1 << 20);
 
     [GlobalSetup]
     public void Setup()
@@ -51,6 +56,20 @@ public class PromQLTsdbBenchmarks : IDisposable
 
     [Benchmark]
     public int SelectorRange() => _engine.Range("bench_temperature{job=\"j3\", instance=~\"i1.*\"}", _end - 3_600_000, _end, 15_000).Series.Count;
+
+    /// <summary><see cref="SelectorRange"/> plus the API's JSON of its matrix (what the HTTP handler adds).</summary>
+    [Benchmark]
+    public long SelectorRangeJson()
+    {
+        var result = _engine.Range("bench_temperature{job=\"j3\", instance=~\"i1.*\"}", _end - 3_600_000, _end, 15_000);
+        _json.ResetWrittenCount(); // reused, as the server's response pipe reuses its segments
+        using (var writer = new Utf8JsonWriter(_json))
+        {
+            ApiJson.WriteResult(writer, result);
+        }
+
+        return _json.WrittenCount;
+    }
 
     [Benchmark]
     public int Rate6kSeries() => _engine.Instant("rate(bench_requests_total[5m])", _end).Series.Count;

@@ -36,6 +36,9 @@ internal static class PromQLVsPrometheus
         public bool Instant => Range == TimeSpan.Zero;
     }
 
+    private const int MaxWarmups = 30;
+    private const double WarmupMs = 2_000;
+
     private static readonly BenchQuery[] Queries =
     [
         new("selector", "bench_temperature{job=\"j3\"}", TimeSpan.Zero, TimeSpan.Zero),
@@ -110,7 +113,7 @@ internal static class PromQLVsPrometheus
             Console.WriteLine($"load: wall {wall.TotalSeconds:F1} s; prometheus {promLoad.TotalSeconds:F1} s ({data.SampleCount / promLoad.TotalSeconds:N0} samples/s), tracelink {ourLoad.TotalSeconds:F1} s ({data.SampleCount / ourLoad.TotalSeconds:N0} samples/s) (requests sent to both at once)");
             await WaitForPrometheusCompactionAsync(http, promUrl, stop.Token);
 
-            Console.WriteLine($"{iterations} timed iterations per query after 2 warm-up runs, alternating targets; median wall time of the HTTP request incl. reading the body");
+            Console.WriteLine($"{iterations} timed iterations per query after at least 2 warm-up runs (fast queries: up to {MaxWarmups} runs or {WarmupMs / 1000} s, so the .NET server's hot code is tiered up as in a long-running server), alternating targets; median wall time of the HTTP request incl. reading the body");
             Console.WriteLine();
             Console.WriteLine($"{"query",-22} {"kind",-16} {"prometheus ms",14} {"tracelink ms",13} {"ratio",7}  series (prom/tl)");
             var ratios = new List<double>();
@@ -123,17 +126,24 @@ internal static class PromQLVsPrometheus
                 var ourTimes = new List<double>();
                 int promSeries = 0, ourSeries = 0;
                 string? failure = null;
-                var runs = iterations + 2;
+                var warmups = 2;
+                var warmupMs = 0.0;
+                var runs = iterations + warmups;
                 for (var i = 0; i < runs && failure is null; i++)
                 {
                     try
                     {
                         var (pt, ps) = await TimeAsync(http, promUrl + path, stop.Token);
                         var (ot, os) = await TimeAsync(http, ourUrl + path, stop.Token);
-                        if (i >= 2 || runs == 2)
+                        if (i >= warmups || runs == 2)
                         {
                             promTimes.Add(pt);
                             ourTimes.Add(ot);
+                        }
+                        else if ((warmupMs += pt + ot) < WarmupMs && i == warmups - 1 && warmups < MaxWarmups)
+                        {
+                            warmups++;
+                            runs++;
                         }
 
                         promSeries = ps;

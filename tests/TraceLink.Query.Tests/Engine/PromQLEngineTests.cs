@@ -113,6 +113,26 @@ public sealed class PromQLEngineTests
     [InlineData(5e-324, "5e-324")]
     public void Json_floats_use_go_formatting(double value, string expected) => Assert.Equal(expected, GoFloat.FormatJson(value));
 
+    [Fact]
+    public void Json_floats_of_every_magnitude_equal_go_f_formatting_from_digits()
+    {
+        // FormatJson takes .NET's shortest form where it is fixed-point; FormatF builds Go's 'f' from the digits.
+        var random = new Random(11);
+        for (int i = 0; i < 200_000; i++)
+        {
+            double value = BitConverter.Int64BitsToDouble(random.NextInt64());
+            double scaled = (random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-7, 22));
+            foreach (double f in new[] { value, scaled, Math.Round(scaled, 2), Math.Round(scaled) })
+            {
+                double abs = Math.Abs(f);
+                if (double.IsFinite(f) && (f == 0 || (abs >= 1e-6 && abs < 1e21)))
+                {
+                    Assert.Equal(GoFloat.FormatF(f), GoFloat.FormatJson(f));
+                }
+            }
+        }
+    }
+
     [Theory]
     [InlineData(100000, "100000", "100000")]
     [InlineData(1e6, "1e+06", "1000000")]

@@ -11,28 +11,12 @@ namespace TraceLink.Query.PromQL.Api;
 /// <summary>Writes Prometheus's exact JSON shapes (floats as strings, timestamps as seconds with ms precision).</summary>
 internal static class ApiJson
 {
+    private const int MaxTimestampBytes = 24;
+
     public static void WriteTimestamp(Utf8JsonWriter w, long ms)
     {
-        // Seconds with up to three decimals, as Prometheus writes them; formatted in place, once per sample.
-        Span<byte> text = stackalloc byte[24];
-        int pos = 0;
-        if (ms < 0)
-        {
-            text[pos++] = (byte)'-';
-        }
-
-        ulong abs = ms < 0 ? (ulong)-(ms + 1) + 1 : (ulong)ms;
-        (abs / 1000).TryFormat(text[pos..], out int written, default, CultureInfo.InvariantCulture);
-        pos += written;
-        ulong fraction = abs % 1000;
-        if (fraction != 0)
-        {
-            text[pos++] = (byte)'.';
-            fraction.TryFormat(text[pos..], out written, "D3", CultureInfo.InvariantCulture);
-            pos += written;
-        }
-
-        w.WriteRawValue(text[..pos], skipInputValidation: true);
+        Span<byte> text = stackalloc byte[MaxTimestampBytes];
+        w.WriteRawValue(text[..FormatTimestamp(ms, text)], skipInputValidation: true);
     }
 
     public static void WriteFloat(Utf8JsonWriter w, double f)
@@ -52,12 +36,49 @@ internal static class ApiJson
         w.WriteEndObject();
     }
 
+    /// <summary>
+    /// Writes <c>[seconds,"value"]</c> as one raw value: a matrix holds one per step and series, and one call instead of
+    /// four (array, timestamp, string, end) halves the cost of writing it.
+    /// </summary>
     private static void WritePoint(Utf8JsonWriter w, long t, double f)
     {
-        w.WriteStartArray();
-        WriteTimestamp(w, t);
-        WriteFloat(w, f);
-        w.WriteEndArray();
+        Span<byte> text = stackalloc byte[MaxTimestampBytes + GoFloat.MaxJsonChars + 5];
+        text[0] = (byte)'[';
+        int pos = 1 + FormatTimestamp(t, text[1..]);
+        text[pos++] = (byte)',';
+        text[pos++] = (byte)'"';
+        Span<char> value = stackalloc char[GoFloat.MaxJsonChars];
+        foreach (char c in value[..GoFloat.FormatJson(f, value)])
+        {
+            text[pos++] = (byte)c; // ASCII: digits, sign, '.', 'e', NaN, Inf
+        }
+
+        text[pos++] = (byte)'"';
+        text[pos++] = (byte)']';
+        w.WriteRawValue(text[..pos], skipInputValidation: true);
+    }
+
+    /// <summary>Seconds with up to three decimals, as Prometheus writes them, formatted in place; returns the length.</summary>
+    private static int FormatTimestamp(long ms, Span<byte> text)
+    {
+        int pos = 0;
+        if (ms < 0)
+        {
+            text[pos++] = (byte)'-';
+        }
+
+        ulong abs = ms < 0 ? (ulong)-(ms + 1) + 1 : (ulong)ms;
+        (abs / 1000).TryFormat(text[pos..], out int written, default, CultureInfo.InvariantCulture);
+        pos += written;
+        ulong fraction = abs % 1000;
+        if (fraction != 0)
+        {
+            text[pos++] = (byte)'.';
+            fraction.TryFormat(text[pos..], out written, "D3", CultureInfo.InvariantCulture);
+            pos += written;
+        }
+
+        return pos;
     }
 
     private static void WriteHistogramPoint(Utf8JsonWriter w, long t, FloatHistogram h)

@@ -137,8 +137,7 @@ public static class PrometheusApiExtensions
             return;
         }
 
-        var buf = new ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(buf))
+        await WriteJsonAsync(ctx, response.Status, w =>
         {
             w.WriteStartObject();
             w.WriteString("status", "success");
@@ -147,28 +146,30 @@ public static class PrometheusApiExtensions
             ApiJson.WriteAnnotations(w, "warnings", response.Warnings);
             ApiJson.WriteAnnotations(w, "infos", response.Infos);
             w.WriteEndObject();
-        }
-
-        ctx.Response.StatusCode = response.Status;
-        ctx.Response.ContentType = "application/json";
-        await ctx.Response.Body.WriteAsync(buf.WrittenMemory, ctx.RequestAborted).ConfigureAwait(false);
+        }).ConfigureAwait(false);
     }
 
-    private static async Task WriteError(HttpContext ctx, int status, string type, string message)
-    {
-        var buf = new ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(buf))
+    private static Task WriteError(HttpContext ctx, int status, string type, string message) =>
+        WriteJsonAsync(ctx, status, w =>
         {
             w.WriteStartObject();
             w.WriteString("status", "error");
             w.WriteString("errorType", type);
             w.WriteString("error", message);
             w.WriteEndObject();
-        }
+        });
 
+    /// <summary>
+    /// Streams the JSON into the response pipe: a large matrix goes out in pooled segments instead of one buffer that
+    /// is copied on every doubling and ends up on the large-object heap.
+    /// </summary>
+    private static async Task WriteJsonAsync(HttpContext ctx, int status, Action<Utf8JsonWriter> write)
+    {
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = "application/json";
-        await ctx.Response.Body.WriteAsync(buf.WrittenMemory, ctx.RequestAborted).ConfigureAwait(false);
+        await using var w = new Utf8JsonWriter(ctx.Response.BodyWriter);
+        write(w);
+        await w.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
     }
 
     private static long Time(Form f, string name, long dflt)

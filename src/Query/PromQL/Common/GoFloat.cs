@@ -25,6 +25,14 @@ internal static class GoFloat
     public static int FormatJson(double f, Span<char> destination)
     {
         var abs = Math.Abs(f);
+
+        // Where .NET's shortest round-trip form is fixed-point (exponent -4..14) it is Go's 'f' -1 form already.
+        if (abs >= 1e-4 && abs < 1e15 && f.TryFormat(destination, out int written, "R", CultureInfo.InvariantCulture)
+            && destination[..written].IndexOf('E') < 0)
+        {
+            return written;
+        }
+
         return Format(f, f != 0 && (abs < 1e-6 || abs >= 1e21) ? 'e' : 'f', destination);
     }
 
