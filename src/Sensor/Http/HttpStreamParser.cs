@@ -28,6 +28,11 @@ internal sealed class HttpStreamParser
     private readonly HttpParserLimits _limits;
     private readonly IHttpMessageSink _sink;
     private readonly HttpMessagePool? _pool;
+
+    // The previous message's header strings and request target: a keep-alive connection repeats most of them, and
+    // an equal value reuses the string instead of allocating a new one.
+    private readonly List<KeyValuePair<string, string>> _previousHeaders = [];
+    private string _previousTarget = "";
     private State _state;
     private byte[]? _head;
     private int _headLength;
@@ -517,7 +522,7 @@ internal sealed class HttpStreamParser
         return i > 0 && data[i] == ' ' && (i + 1 == data.Length || data[i + 1] is (byte)'/' or (byte)'*' || IsLetter(data[i + 1]));
     }
 
-    private static bool ParseHead(
+    private bool ParseHead(
         ReadOnlySpan<byte> head, HttpMessage message, int maxHeaders, out long contentLength, out bool chunked)
     {
         contentLength = -1;
@@ -546,6 +551,8 @@ internal sealed class HttpStreamParser
             rest = rest[(lineEnd + 1)..];
             if (line.IsEmpty)
             {
+                _previousHeaders.Clear();
+                _previousHeaders.AddRange(message.Headers);
                 return true;
             }
 
@@ -575,7 +582,10 @@ internal sealed class HttpStreamParser
 
             if (message.Headers.Count < maxHeaders)
             {
-                message.Headers.Add(new(LowerAscii(name), Encoding.Latin1.GetString(value)));
+                string key = LowerAscii(name);
+                int at = message.Headers.Count;
+                message.Headers.Add(new(key, at < _previousHeaders.Count && string.Equals(_previousHeaders[at].Key, key, StringComparison.Ordinal)
+                    && Latin1Equals(value, _previousHeaders[at].Value) ? _previousHeaders[at].Value : Encoding.Latin1.GetString(value)));
             }
             else
             {
@@ -584,7 +594,7 @@ internal sealed class HttpStreamParser
         }
     }
 
-    private static bool ParseStartLine(ReadOnlySpan<byte> line, HttpMessage message)
+    private bool ParseStartLine(ReadOnlySpan<byte> line, HttpMessage message)
     {
         if (line.StartsWith("HTTP/1."u8))
         {
@@ -636,7 +646,12 @@ internal sealed class HttpStreamParser
 
         message.IsRequest = true;
         message.Method = KnownMethod(line[..sp1]) ?? Encoding.ASCII.GetString(line[..sp1]);
-        message.Target = Encoding.Latin1.GetString(target);
+        if (!Latin1Equals(target, _previousTarget))
+        {
+            _previousTarget = Encoding.Latin1.GetString(target);
+        }
+
+        message.Target = _previousTarget;
         message.MinorVersion = version[7] - '0';
         return true;
     }
@@ -671,6 +686,25 @@ internal sealed class HttpStreamParser
         Span<char> chars = name.Length <= 128 ? stackalloc char[name.Length] : new char[name.Length];
         Ascii.ToLower(name, chars, out int written);
         return new string(chars[..written]);
+    }
+
+    /// <summary>Whether <paramref name="text"/> decodes as Latin-1 to <paramref name="value"/>.</summary>
+    private static bool Latin1Equals(ReadOnlySpan<byte> text, string value)
+    {
+        if (text.Length != value.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (text[i] != value[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static int HexValue(byte b) => b switch

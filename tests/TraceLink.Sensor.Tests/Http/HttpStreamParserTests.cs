@@ -70,6 +70,24 @@ public sealed class HttpStreamParserTests
     }
 
     [Fact]
+    public void Keep_alive_messages_reuse_equal_header_strings_and_never_a_changed_value()
+    {
+        // Equal values of the previous message on the connection are reused; a value or target differing in one
+        // byte (same length), or a header moved to another position, gets its own string.
+        var h = new ParserHarness().Feed(
+            "GET /items/1 HTTP/1.1\r\nHost: shop\r\nX-Id: aaaa\r\nAccept: */*\r\n\r\n" +
+            "GET /items/1 HTTP/1.1\r\nHost: shop\r\nX-Id: aaab\r\nAccept: */*\r\n\r\n" +
+            "GET /items/2 HTTP/1.1\r\nX-Id: aaab\r\nHost: shop\r\nAccept: */*\r\n\r\n");
+
+        Assert.Equal(["/items/1", "/items/1", "/items/2"], h.Messages.Select(m => m.Target));
+        Assert.Equal(["aaaa", "aaab", "aaab"], h.Messages.Select(m => m.GetHeader("x-id")));
+        Assert.All(h.Messages, m => Assert.Equal(("shop", "*/*"), (m.GetHeader("host"), m.GetHeader("accept"))));
+        Assert.Same(h.Messages[0].Target, h.Messages[1].Target);
+        Assert.Same(h.Messages[0].GetHeader("host"), h.Messages[1].GetHeader("host"));
+        Assert.Same(h.Messages[1].GetHeader("accept"), h.Messages[2].GetHeader("accept"));
+    }
+
+    [Fact]
     public void Chunked_response_with_extensions_and_trailers_is_decoded()
     {
         const string response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
