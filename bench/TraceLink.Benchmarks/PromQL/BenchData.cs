@@ -1,5 +1,6 @@
-using System.Buffers.Binary;
 using System.Text;
+
+using TraceLink.Protocol.Wire;
 
 namespace TraceLink.Benchmarks.PromQL;
 
@@ -9,7 +10,7 @@ namespace TraceLink.Benchmarks.PromQL;
 /// series in all, one sample every 15 s. Each request holds every series for a time slice, so both receivers see
 /// samples in time order.
 /// </summary>
-internal sealed class BenchData
+internal sealed class BenchData : IDisposable
 {
     public const long StepMs = 15_000;
     private static readonly string[] Codes = ["200", "404", "500"];
@@ -19,9 +20,9 @@ internal sealed class BenchData
     private const int NativeOffset = -8;
 
     private readonly List<Series> _series = [];
-    private readonly Encoder _request = new(4 << 20);
-    private readonly Encoder _inner = new(64 << 10);
-    private readonly Encoder _hist = new(1 << 10);
+    private readonly ProtoWriter _request = new(4 << 20);
+    private readonly ProtoWriter _inner = new(64 << 10);
+    private readonly ProtoWriter _hist = new(1 << 10);
 
     public BenchData(long startMs, int steps)
     {
@@ -75,10 +76,10 @@ internal sealed class BenchData
     /// <summary>Encodes steps [<paramref name="fromStep"/>, <paramref name="toStep"/>) of every series as one uncompressed WriteRequest.</summary>
     public ReadOnlySpan<byte> Request(int fromStep, int toStep)
     {
-        _request.Reset();
+        _request.Clear();
         foreach (var s in _series)
         {
-            _inner.Reset();
+            _inner.Clear();
             _inner.Raw(s.LabelBytes);
             for (var i = fromStep; i < toStep; i++)
             {
@@ -89,7 +90,7 @@ internal sealed class BenchData
                     EncodeNative(s, t);
                     _inner.Tag(4, 2);
                     _inner.Varint((ulong)_hist.Length);
-                    _inner.Raw(_hist.Written);
+                    _inner.Raw(_hist.WrittenSpan);
                     continue;
                 }
 
@@ -100,26 +101,34 @@ internal sealed class BenchData
                     _ => Math.Floor(s.Shared!.ValueAt(i) * s.Share),
                 };
                 _inner.Tag(2, 2);
-                _inner.Varint((ulong)(1 + 8 + 1 + Encoder.VarintSize((ulong)t)));
-                _inner.Tag(1, 1);
-                _inner.Double(v);
+                _inner.Varint((ulong)(1 + 8 + 1 + ProtoWriter.VarintSize((ulong)t)));
+                _inner.Fixed64Field(1, BitConverter.DoubleToUInt64Bits(v));
                 _inner.Tag(2, 0);
                 _inner.Varint((ulong)t);
             }
 
             _request.Tag(1, 2);
             _request.Varint((ulong)_inner.Length);
-            _request.Raw(_inner.Written);
+            _request.Raw(_inner.WrittenSpan);
         }
 
-        return _request.Written;
+        return _request.WrittenSpan;
     }
+
+    public void Dispose()
+    {
+        _request.Dispose();
+        _inner.Dispose();
+        _hist.Dispose();
+    }
+
+    private static ulong ZigZag(long v) => (ulong)((v << 1) ^ (v >> 63));
 
     private static ulong Seed(int i) => (ulong)(i + 1) * 0x9E3779B97F4A7C15UL;
 
     private static byte[] Labels(params (string Name, string Value)[] labels)
     {
-        var e = new Encoder(256);
+        using var e = new ProtoWriter(256);
         foreach (var (name, value) in labels)
         {
             var n = Encoding.UTF8.GetBytes(name);
@@ -134,7 +143,7 @@ internal sealed class BenchData
             e.Raw(v);
         }
 
-        return e.Written.ToArray();
+        return e.WrittenSpan.ToArray();
     }
 
     private static void AdvanceNative(Series s)
@@ -152,27 +161,25 @@ internal sealed class BenchData
 
     private void EncodeNative(Series s, long t)
     {
-        _hist.Reset();
+        _hist.Clear();
         _hist.Tag(1, 0);
         _hist.Varint(s.Count);
-        _hist.Tag(3, 1);
-        _hist.Double(s.Sum);
+        _hist.Fixed64Field(3, BitConverter.DoubleToUInt64Bits(s.Sum));
         _hist.Tag(4, 0);
-        _hist.Varint(Encoder.ZigZag(3));
-        _hist.Tag(5, 1);
-        _hist.Double(Math.Pow(2, -128));
+        _hist.Varint(ZigZag(3));
+        _hist.Fixed64Field(5, BitConverter.DoubleToUInt64Bits(Math.Pow(2, -128)));
         _hist.Tag(11, 2);
-        var spanLength = 1 + Encoder.VarintSize(Encoder.ZigZag(NativeOffset)) + 1 + Encoder.VarintSize(NativeBuckets);
+        var spanLength = 1 + ProtoWriter.VarintSize(ZigZag(NativeOffset)) + 1 + ProtoWriter.VarintSize(NativeBuckets);
         _hist.Varint((ulong)spanLength);
         _hist.Tag(1, 0);
-        _hist.Varint(Encoder.ZigZag(NativeOffset));
+        _hist.Varint(ZigZag(NativeOffset));
         _hist.Tag(2, 0);
         _hist.Varint(NativeBuckets);
         var deltasLength = 0;
         long prev = 0;
         foreach (var b in s.Buckets!)
         {
-            deltasLength += Encoder.VarintSize(Encoder.ZigZag((long)b - prev));
+            deltasLength += ProtoWriter.VarintSize(ZigZag((long)b - prev));
             prev = (long)b;
         }
 
@@ -181,7 +188,7 @@ internal sealed class BenchData
         prev = 0;
         foreach (var b in s.Buckets)
         {
-            _hist.Varint(Encoder.ZigZag((long)b - prev));
+            _hist.Varint(ZigZag((long)b - prev));
             prev = (long)b;
         }
 
@@ -235,67 +242,6 @@ internal sealed class BenchData
             }
 
             return _ring[i & (_ring.Length - 1)];
-        }
-    }
-
-    private sealed class Encoder(int capacity)
-    {
-        private byte[] _buffer = new byte[capacity];
-
-        public int Length { get; private set; }
-
-        public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, Length);
-
-        public static ulong ZigZag(long v) => (ulong)((v << 1) ^ (v >> 63));
-
-        public static int VarintSize(ulong v)
-        {
-            var n = 1;
-            while (v >= 0x80)
-            {
-                v >>= 7;
-                n++;
-            }
-
-            return n;
-        }
-
-        public void Reset() => Length = 0;
-
-        public void Tag(int field, int wire) => Varint((ulong)((field << 3) | wire));
-
-        public void Varint(ulong v)
-        {
-            Ensure(10);
-            while (v >= 0x80)
-            {
-                _buffer[Length++] = (byte)(v | 0x80);
-                v >>= 7;
-            }
-
-            _buffer[Length++] = (byte)v;
-        }
-
-        public void Double(double v)
-        {
-            Ensure(8);
-            BinaryPrimitives.WriteDoubleLittleEndian(_buffer.AsSpan(Length), v);
-            Length += 8;
-        }
-
-        public void Raw(ReadOnlySpan<byte> bytes)
-        {
-            Ensure(bytes.Length);
-            bytes.CopyTo(_buffer.AsSpan(Length));
-            Length += bytes.Length;
-        }
-
-        private void Ensure(int n)
-        {
-            if (Length + n > _buffer.Length)
-            {
-                Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, Length + n));
-            }
         }
     }
 }

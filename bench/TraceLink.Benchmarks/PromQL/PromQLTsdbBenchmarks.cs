@@ -31,7 +31,7 @@ public class PromQLTsdbBenchmarks : IDisposable
         _store = new TsdbStore(new TsdbOptions { DataDirectory = _dir, RetentionTime = TimeSpan.Zero });
         var steps = Hours * 240;
         _end = (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / BenchData.StepMs * BenchData.StepMs) - 60_000;
-        var data = new BenchData(_end - ((steps - 1) * BenchData.StepMs), steps);
+        using var data = new BenchData(_end - ((steps - 1) * BenchData.StepMs), steps);
         var decoder = new RemoteWriteDecoder();
         for (var from = 0; from < steps; from += 8)
         {

@@ -107,7 +107,7 @@ internal static class PromQLVsPrometheus
             var steps = hours * 240;
             var end = (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / BenchData.StepMs * BenchData.StepMs) - 60_000;
             var start = end - ((steps - 1) * BenchData.StepMs);
-            var data = new BenchData(start, steps);
+            using var data = new BenchData(start, steps);
             Console.WriteLine($"loading {data.SeriesCount:N0} series x {steps:N0} samples = {data.SampleCount:N0} samples ({hours} h at 15 s) into both, {StepsPerRequest} steps per request");
             var (promLoad, ourLoad, wall) = await LoadAsync(http, data, promUrl, ourUrl, stop.Token);
             Console.WriteLine($"load: wall {wall.TotalSeconds:F1} s; prometheus {promLoad.TotalSeconds:F1} s ({data.SampleCount / promLoad.TotalSeconds:N0} samples/s), tracelink {ourLoad.TotalSeconds:F1} s ({data.SampleCount / ourLoad.TotalSeconds:N0} samples/s) (requests sent to both at once)");
