@@ -122,7 +122,7 @@ public sealed class PromQLEngineTests
         {
             double value = BitConverter.Int64BitsToDouble(random.NextInt64());
             double scaled = (random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-7, 22));
-            foreach (double f in new[] { value, scaled, Math.Round(scaled, 2), Math.Round(scaled) })
+            foreach (double f in new[] { value, scaled, Math.Round(scaled, 1), Math.Round(scaled, 2), Math.Round(scaled, 3), Math.Round(scaled, 4), Math.Round(scaled) })
             {
                 double abs = Math.Abs(f);
                 if (double.IsFinite(f) && (f == 0 || (abs >= 1e-6 && abs < 1e21)))

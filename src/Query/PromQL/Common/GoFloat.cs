@@ -25,6 +25,10 @@ internal static class GoFloat
     public static int FormatJson(double f, Span<char> destination)
     {
         var abs = Math.Abs(f);
+        if (abs < 1e12 && f != 0 && TryFormatShortDecimal(f, destination, out int length))
+        {
+            return length;
+        }
 
         // Where .NET's shortest round-trip form is fixed-point (exponent -4..14) it is Go's 'f' -1 form already.
         if (abs >= 1e-4 && abs < 1e15 && f.TryFormat(destination, out int written, "R", CultureInfo.InvariantCulture)
@@ -34,6 +38,62 @@ internal static class GoFloat
         }
 
         return Format(f, f != 0 && (abs < 1e-6 || abs >= 1e21) ? 'e' : 'f', destination);
+    }
+
+    /// <summary>
+    /// Integers and values with up to three decimals (most counters and gauges) without the shortest-digit search: if
+    /// k / 10^d (correctly rounded) is <paramref name="f"/> for an integer k, that decimal is the shortest form, since
+    /// below 1e12 two decimals that far apart cannot round to one double; the smallest such d has no trailing zero.
+    /// </summary>
+    private static bool TryFormatShortDecimal(double f, Span<char> destination, out int length)
+    {
+        double scale = 1;
+        for (int decimals = 0; decimals <= 3; decimals++, scale *= 10)
+        {
+            double k = Math.Round(f * scale);
+            if (k / scale != f)
+            {
+                continue;
+            }
+
+            int pos = 0;
+            if (k < 0)
+            {
+                destination[pos++] = '-';
+            }
+
+            Span<char> digits = stackalloc char[20];
+            ((long)Math.Abs(k)).TryFormat(digits, out int n, default, CultureInfo.InvariantCulture);
+            int whole = n - decimals;
+            if (whole <= 0)
+            {
+                destination[pos++] = '0';
+            }
+            else
+            {
+                digits[..whole].CopyTo(destination[pos..]);
+                pos += whole;
+            }
+
+            if (decimals > 0)
+            {
+                destination[pos++] = '.';
+                for (int z = whole; z < 0; z++)
+                {
+                    destination[pos++] = '0';
+                }
+
+                var fraction = digits[Math.Max(whole, 0)..n];
+                fraction.CopyTo(destination[pos..]);
+                pos += fraction.Length;
+            }
+
+            length = pos;
+            return true;
+        }
+
+        length = 0;
+        return false;
     }
 
     /// <summary>Go's <c>strconv.FormatFloat(f, 'f', -1, 64)</c>.</summary>
