@@ -723,22 +723,26 @@ public sealed partial class TsdbStore : ISeriesStore, IDisposable
     {
         if (t > s.MaxTime)
         {
+            // The last histogram is the head's own copy: the appender reuses h after the commit.
             switch (type)
             {
-                case SampleValueType.Float: s.Head.AppendFloat(t, f); break;
-                case SampleValueType.Histogram: s.Head.AppendHistogram(t, (Histogram)h!); break;
-                default: s.Head.AppendFloatHistogram(t, (FloatHistogram)h!); break;
+                case SampleValueType.Float:
+                    s.Head.AppendFloat(t, f);
+                    s.LastHistogram = null;
+                    break;
+                case SampleValueType.Histogram:
+                    s.Head.AppendHistogram(t, (Histogram)h!);
+                    s.LastHistogram = s.Head.LastHistogram;
+                    break;
+                default:
+                    s.Head.AppendFloatHistogram(t, (FloatHistogram)h!);
+                    s.LastHistogram = s.Head.LastFloatHistogram;
+                    break;
             }
 
             s.MaxTime = t;
             s.LastType = type;
             s.LastFloatBits = BitConverter.DoubleToUInt64Bits(f);
-            s.LastHistogram = h switch
-            {
-                null => null,
-                Histogram x => (s.LastHistogram as Histogram ?? new Histogram()).CopyFrom(x),
-                _ => (s.LastHistogram as FloatHistogram ?? new FloatHistogram()).CopyFrom((FloatHistogram)h),
-            };
         }
         else if (t < s.MaxTime)
         {

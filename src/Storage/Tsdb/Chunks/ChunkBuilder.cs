@@ -51,6 +51,12 @@ internal sealed class ChunkBuilder
         _xor.Append(t, v);
     }
 
+    /// <summary>A copy of the last integer histogram appended, owned by the builder; overwritten by the next one.</summary>
+    public Histogram? LastHistogram => _lastInt;
+
+    /// <summary>A copy of the last float histogram appended, owned by the builder; overwritten by the next one.</summary>
+    public FloatHistogram? LastFloatHistogram => _lastFloat;
+
     public void AppendHistogram(long t, Histogram h)
     {
         if (_xor is not null || _histograms is { IsFloat: true })
@@ -58,8 +64,11 @@ internal sealed class ChunkBuilder
             CloseOpen();
         }
 
-        byte flag;
-        if (_histograms is not null)
+        if (_histograms is null)
+        {
+            OpenHistograms(isFloat: false, NewFlag(h.CounterResetHint, h.CounterResetHint == CounterResetHint.CounterReset, true));
+        }
+        else
         {
             var prev = _lastInt!;
             bool reset = IsReset(prev.CounterResetHint == CounterResetHint.Gauge, h.CounterResetHint, prev.Count, h.Count, prev.ZeroCount, h.ZeroCount, prev.Sum, h.Sum)
@@ -68,22 +77,14 @@ internal sealed class ChunkBuilder
                         || BucketLayout.BucketsDecreased(prev.NegativeSpans, prev.NegativeBuckets, h.NegativeSpans, h.NegativeBuckets)));
             bool layoutChange = LayoutChanged(prev.Schema, h.Schema, prev.ZeroThreshold, h.ZeroThreshold, prev.CustomValues, h.CustomValues);
             bool staleRestart = BucketLayout.IsStaleNaN(prev.Sum) && !BucketLayout.IsStaleNaN(h.Sum);
-            if (!reset && !layoutChange && !staleRestart && _histograms.Count < MaxSamplesPerChunk)
+            if (reset || layoutChange || staleRestart || _histograms.Count >= MaxSamplesPerChunk)
             {
-                _histograms.Append(t, h);
-                _lastInt = (_lastInt ?? new Histogram()).CopyFrom(h);
-                return;
+                CloseOpen();
+                OpenHistograms(isFloat: false, NewFlag(h.CounterResetHint, reset, layoutChange || staleRestart));
             }
-
-            CloseOpen();
-            flag = NewFlag(h.CounterResetHint, reset, layoutChange || staleRestart);
-        }
-        else
-        {
-            flag = NewFlag(h.CounterResetHint, h.CounterResetHint == CounterResetHint.CounterReset, true);
         }
 
-        OpenHistograms(isFloat: false, flag).Append(t, h);
+        _histograms!.Append(t, h);
         _lastInt = (_lastInt ?? new Histogram()).CopyFrom(h);
     }
 
@@ -94,8 +95,11 @@ internal sealed class ChunkBuilder
             CloseOpen();
         }
 
-        byte flag;
-        if (_histograms is not null)
+        if (_histograms is null)
+        {
+            OpenHistograms(isFloat: true, NewFlag(h.CounterResetHint, h.CounterResetHint == CounterResetHint.CounterReset, true));
+        }
+        else
         {
             var prev = _lastFloat!;
             bool reset = IsReset(prev.CounterResetHint == CounterResetHint.Gauge, h.CounterResetHint, prev.Count, h.Count, prev.ZeroCount, h.ZeroCount, prev.Sum, h.Sum)
@@ -104,22 +108,14 @@ internal sealed class ChunkBuilder
                         || BucketLayout.BucketsDecreased(prev.NegativeSpans, prev.NegativeBuckets, h.NegativeSpans, h.NegativeBuckets)));
             bool layoutChange = LayoutChanged(prev.Schema, h.Schema, prev.ZeroThreshold, h.ZeroThreshold, prev.CustomValues, h.CustomValues);
             bool staleRestart = BucketLayout.IsStaleNaN(prev.Sum) && !BucketLayout.IsStaleNaN(h.Sum);
-            if (!reset && !layoutChange && !staleRestart && _histograms.Count < MaxSamplesPerChunk)
+            if (reset || layoutChange || staleRestart || _histograms.Count >= MaxSamplesPerChunk)
             {
-                _histograms.Append(t, h);
-                _lastFloat = (_lastFloat ?? new FloatHistogram()).CopyFrom(h);
-                return;
+                CloseOpen();
+                OpenHistograms(isFloat: true, NewFlag(h.CounterResetHint, reset, layoutChange || staleRestart));
             }
-
-            CloseOpen();
-            flag = NewFlag(h.CounterResetHint, reset, layoutChange || staleRestart);
-        }
-        else
-        {
-            flag = NewFlag(h.CounterResetHint, h.CounterResetHint == CounterResetHint.CounterReset, true);
         }
 
-        OpenHistograms(isFloat: true, flag).Append(t, h);
+        _histograms!.Append(t, h);
         _lastFloat = (_lastFloat ?? new FloatHistogram()).CopyFrom(h);
     }
 
@@ -176,12 +172,11 @@ internal sealed class ChunkBuilder
         _histograms = null;
     }
 
-    private HistogramChunkAppender OpenHistograms(bool isFloat, byte flag)
+    private void OpenHistograms(bool isFloat, byte flag)
     {
         _histograms = _spareHistograms ?? new HistogramChunkAppender();
         _spareHistograms = null;
         _histograms.Reset(isFloat, flag);
-        return _histograms;
     }
 
     private ChunkData? EncodeOpen() => _xor?.ToChunk() ?? _histograms?.ToChunk();

@@ -67,10 +67,7 @@ internal sealed class HistogramChunkAppender
     public void Append(long t, Histogram h)
     {
         bool stale = BucketLayout.IsStaleNaN(h.Sum);
-        if (!Prepare(stale, h.Schema, h.ZeroThreshold, h.CustomValues, h.PositiveSpans, h.NegativeSpans))
-        {
-            Recode(h.PositiveSpans, h.NegativeSpans);
-        }
+        Prepare(stale, h.Schema, h.ZeroThreshold, h.CustomValues, h.PositiveSpans, h.NegativeSpans);
 
         var buckets = _widened.AsSpan(0, stale ? 0 : _buckets);
         if (!stale)
@@ -85,10 +82,7 @@ internal sealed class HistogramChunkAppender
     public void Append(long t, FloatHistogram h)
     {
         bool stale = BucketLayout.IsStaleNaN(h.Sum);
-        if (!Prepare(stale, h.Schema, h.ZeroThreshold, h.CustomValues, h.PositiveSpans, h.NegativeSpans))
-        {
-            Recode(h.PositiveSpans, h.NegativeSpans);
-        }
+        Prepare(stale, h.Schema, h.ZeroThreshold, h.CustomValues, h.PositiveSpans, h.NegativeSpans);
 
         var buckets = _widenedFloat.AsSpan(0, stale ? 0 : _buckets);
         if (!stale)
@@ -130,10 +124,10 @@ internal sealed class HistogramChunkAppender
     }
 
     /// <summary>
-    /// Writes the layout before the first sample (unless a recode set a wider one); then says whether the sample's
-    /// buckets fit the layout (false: the chunk must be recoded first).
+    /// Writes the layout before the first sample (unless a recode set a wider one); afterwards recodes the chunk when
+    /// the sample brings buckets outside its layout.
     /// </summary>
-    private bool Prepare(bool stale, int schema, double zeroThreshold, double[] custom, BucketSpan[] positive, BucketSpan[] negative)
+    private void Prepare(bool stale, int schema, double zeroThreshold, double[] custom, BucketSpan[] positive, BucketSpan[] negative)
     {
         if (!_layoutSet)
         {
@@ -144,7 +138,7 @@ internal sealed class HistogramChunkAppender
         if (stale)
         {
             _staleSeen = true;
-            return true;
+            return;
         }
 
         if (_staleSeen)
@@ -152,8 +146,12 @@ internal sealed class HistogramChunkAppender
             throw new InvalidOperationException("a histogram after a stale marker starts a new chunk");
         }
 
-        return (BucketLayout.SameSpans(positive, _positiveSpans) || BucketLayout.IsSubset(positive, _positiveIndexes))
+        bool fits = (BucketLayout.SameSpans(positive, _positiveSpans) || BucketLayout.IsSubset(positive, _positiveIndexes))
             && (BucketLayout.SameSpans(negative, _negativeSpans) || BucketLayout.IsSubset(negative, _negativeIndexes));
+        if (!fits)
+        {
+            Recode(positive, negative);
+        }
     }
 
     private void SetLayout(int schema, double zeroThreshold, double[] custom, BucketSpan[] positive, BucketSpan[] negative)
