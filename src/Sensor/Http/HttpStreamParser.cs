@@ -583,9 +583,7 @@ internal sealed class HttpStreamParser
             if (message.Headers.Count < maxHeaders)
             {
                 string key = LowerAscii(name);
-                int at = message.Headers.Count;
-                message.Headers.Add(new(key, at < _previousHeaders.Count && string.Equals(_previousHeaders[at].Key, key, StringComparison.Ordinal)
-                    && Latin1Equals(value, _previousHeaders[at].Value) ? _previousHeaders[at].Value : Encoding.Latin1.GetString(value)));
+                message.Headers.Add(new(key, HeaderValue(message.Headers.Count, key, value)));
             }
             else
             {
@@ -646,7 +644,7 @@ internal sealed class HttpStreamParser
 
         message.IsRequest = true;
         message.Method = KnownMethod(line[..sp1]) ?? Encoding.ASCII.GetString(line[..sp1]);
-        if (!Latin1Equals(target, _previousTarget))
+        if (!Ascii.Equals(target, _previousTarget))
         {
             _previousTarget = Encoding.Latin1.GetString(target);
         }
@@ -688,23 +686,22 @@ internal sealed class HttpStreamParser
         return new string(chars[..written]);
     }
 
-    /// <summary>Whether <paramref name="text"/> decodes as Latin-1 to <paramref name="value"/>.</summary>
-    private static bool Latin1Equals(ReadOnlySpan<byte> text, string value)
+    /// <summary>
+    /// The value string of header <paramref name="at"/>: the previous message's when it had the same header there with
+    /// the same ASCII value, else a new one (a value with non-ASCII bytes is always new).
+    /// </summary>
+    private string HeaderValue(int at, string key, ReadOnlySpan<byte> value)
     {
-        if (text.Length != value.Length)
+        if (at < _previousHeaders.Count)
         {
-            return false;
-        }
-
-        for (int i = 0; i < text.Length; i++)
-        {
-            if (text[i] != value[i])
+            var (previousKey, previousValue) = _previousHeaders[at];
+            if (string.Equals(previousKey, key, StringComparison.Ordinal) && Ascii.Equals(value, previousValue))
             {
-                return false;
+                return previousValue;
             }
         }
 
-        return true;
+        return Encoding.Latin1.GetString(value);
     }
 
     private static int HexValue(byte b) => b switch
