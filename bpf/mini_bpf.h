@@ -37,8 +37,11 @@ enum {
     BPF_MAP_TYPE_PERCPU_ARRAY = 6,
     BPF_MAP_TYPE_LRU_HASH = 9,
     BPF_MAP_TYPE_RINGBUF = 27,
+    BPF_MAP_TYPE_TASK_STORAGE = 29,
 };
 #define BPF_ANY 0
+#define BPF_F_NO_PREALLOC 1                  /* map_flags; local storage maps require it */
+#define BPF_LOCAL_STORAGE_GET_F_CREATE 1
 
 /* bpf_ringbuf_output/query flags */
 #define BPF_RB_NO_WAKEUP    1
@@ -63,6 +66,9 @@ static __u64 (*bpf_ringbuf_query)(void *ringbuf, __u64 flags) = (void *)134;
 /* returns a BTF-typed pointer: fields reached through it are read with plain (fault-checked) loads */
 struct task_struct;
 static struct task_struct *(*bpf_get_current_task_btf)(void) = (void *)158;
+static void *(*bpf_task_storage_get)(void *map, struct task_struct *task, void *value, __u64 flags) = (void *)156;
+/* the task's user registers saved at kernel entry (BTF-typed, as above) */
+static void *(*bpf_task_pt_regs)(struct task_struct *task) = (void *)175;
 
 /* keeps clang from folding a bound check the verifier needs to see */
 #define BARRIER_VAR(v) asm volatile("" : "+r"(v))

@@ -3,8 +3,10 @@
  * Syscall tracepoints (read/write family, accept4, connect, close) and libssl uprobes turn
  * every TCP send/receive of a traced process into one ring-buffer record: a fixed header
  * (struct event, mirrored by src/Sensor/Native/EventHeader.cs) followed by up to
- * capture_bytes of payload. Arguments are stashed at sys_enter keyed by pid_tgid and the
- * record is built at sys_exit, when the byte count is known.
+ * capture_bytes of payload. The record is built at sys_exit, when the byte count is known,
+ * from the syscall's arguments in the task's saved user registers; a receive has no enter
+ * program at all (most receives of an event loop end in EAGAIN and cost one early return),
+ * a send's enter program only stashes its start time.
  * No vmlinux.h, no libbpf headers: see mini_bpf.h; every kernel struct below is relocated
  * against /sys/kernel/btf/vmlinux at load time (CO-RE). */
 #include "mini_bpf.h"
@@ -24,10 +26,12 @@ struct in6_addr     { __u8 u6_addr8[16]; };
 /* the kernel nests these in anonymous unions/structs; libbpf matches by name */
 struct sock_common  { __be32 skc_daddr; __be32 skc_rcv_saddr;
                       __be16 skc_dport; __u16 skc_num;
-                      unsigned short skc_family;
+                      unsigned short skc_family; unsigned char skc_state;
                       struct in6_addr skc_v6_daddr; struct in6_addr skc_v6_rcv_saddr; } CORE;
 struct sock         { struct sock_common __sk_common; __u16 sk_protocol; } CORE;
-struct tcp_sock     { __u32 write_seq; __u32 copied_seq; } CORE;
+struct tcp_sock     { __u32 write_seq; __u32 copied_seq; __u32 rcv_nxt; } CORE;
+/* the user registers saved at syscall entry (x86-64): the arguments, still there at exit */
+struct pt_regs___kernel { unsigned long di, si, dx, r10; } CORE;
 
 /* ---- user-space ABI structs (stable uapi layouts, read with probe_read_user) ---- */
 struct iovec_u   { __u64 base; __u64 len; };
@@ -53,6 +57,11 @@ struct pt_regs {
 #define IPPROTO_TCP 6
 #define MSG_PEEK    2
 #define EINPROGRESS 115
+/* TCP states (include/net/tcp_states.h) in which the peer's FIN has been received */
+#define TCP_TIME_WAIT  6
+#define TCP_CLOSE_WAIT 8
+#define TCP_LAST_ACK   9
+#define TCP_CLOSING    11
 
 enum { EV_DATA = 1, EV_CONNECT = 2, EV_ACCEPT = 3, EV_CLOSE = 4, EV_SSL = 5, EV_TLS_OUT = 6 };
 enum { DIR_EGRESS = 0, DIR_INGRESS = 1 };
@@ -73,7 +82,7 @@ struct config {                /* array map "config", key 0; written by the load
 };
 
 struct event {                 /* header: must match src/Sensor/Native/EventHeader.cs (112 bytes) */
-    __u64 ts_enter;            /* CLOCK_MONOTONIC ns at sys_enter / uprobe entry */
+    __u64 ts_enter;            /* CLOCK_MONOTONIC ns at sys_enter / uprobe entry (= ts_exit for a receive) */
     __u64 ts_exit;             /* at sys_exit / uretprobe */
     __u64 sock;                /* struct sock * (connection identity) or SSL * for EV_SSL */
     __u32 pid, tid;
@@ -101,20 +110,14 @@ _Static_assert(__builtin_offsetof(struct event, laddr) == 64, "event.laddr offse
 _Static_assert(__builtin_offsetof(struct event, comm) == 96, "event.comm offset");
 _Static_assert(sizeof(struct config) == 32, "config size");
 
-struct pending {               /* per-thread state between enter and exit */
+struct pending {               /* per-thread state between enter and exit of accept4/connect and SSL calls */
     __u64 ts;
-    __u64 sk;
+    __u64 sk;                  /* struct sock * (accept4/connect), SSL * (SSL calls) */
     __u64 buf;
-    __u64 count;               /* iovcnt for vectors */
-    __u32 fd;
-    __u8  buf_kind, direction;
-    __u16 source;
-    __u32 seq;                 /* write_seq / copied_seq at entry */
-    __u32 pad;
     __u64 extra;               /* SSL_*_ex: size_t *written/readbytes */
-    __u16 family, lport, rport; /* 5-tuple from fd_cache at entry (data calls), has_tuple set */
-    __u16 has_tuple;
-    __u8  laddr[16], raddr[16];
+    __u32 fd;
+    __u8  direction, pad;
+    __u16 source;
 };
 
 struct {
@@ -135,6 +138,16 @@ struct {
     __type(key, __u64);
     __type(value, struct pending);
 } ssl_active SEC(".maps");
+
+/* sys_enter time of the current send of a wanted thread (0 when none): a client span starts when its
+ * request's send starts (on loopback the server may read the request before the client's send returns).
+ * Task-local storage: found through the task itself, no hashing, no bucket lock; freed with the thread. */
+struct {
+    __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, int);
+    __type(value, __u64);
+} send_start SEC(".maps");
 
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -441,52 +454,27 @@ static __always_inline __u32 copy_iov(struct event *e, __u64 iovp, __u64 iovcnt,
     return (__u32)off;
 }
 
-static __always_inline int on_enter(struct tp_enter *ctx, __u8 buf_kind, __u8 direction, __u16 source,
-                                    __u64 flags)
+/* ---- accept4 / connect: the socket's ports change inside the call, so it is looked up at both ends ---- */
+
+static __always_inline int on_conn_enter(struct tp_enter *ctx, __u16 source)
 {
     struct config *c = get_config();
     if (!c) return 0;
     __u64 id = bpf_get_current_pid_tgid();
     if (!task_wanted(c, id >> 32)) return 0;
-    if (direction == DIR_INGRESS && (flags & MSG_PEEK)) return 0; /* the bytes will be read again */
     __u32 fd = (__u32)ctx->args[0];
-    struct sock *sk = 0;
-    const struct fd_info *tuple = 0;
-    if (source == SC_CONNECT || source == SC_ACCEPT4) {
-        sk = tcp_sock_of_fd(fd);                 /* ports change in the call: no cache */
-        if (!sk || !port_wanted(c, sk)) return 0;
-    } else {
-        const struct fd_info *info = lookup_fd(c, id >> 32, fd);
-        if (!info || !info->sk) return 0;
-        sk = (struct sock *)info->sk;
-        tuple = info;
-    }
-
+    struct sock *sk = tcp_sock_of_fd(fd);
+    if (!sk || !port_wanted(c, sk)) return 0;
     struct pending p = {};
-    if (tuple) {
-        p.family = tuple->family;
-        p.lport = tuple->lport;
-        p.rport = tuple->rport;
-        p.has_tuple = 1;
-        __builtin_memcpy(p.laddr, tuple->laddr, sizeof(p.laddr));
-        __builtin_memcpy(p.raddr, tuple->raddr, sizeof(p.raddr));
-    }
     p.ts = bpf_ktime_get_ns();
     p.sk = (__u64)sk;
     p.fd = fd;
-    p.buf = ctx->args[1];
-    p.count = ctx->args[2];
-    p.buf_kind = buf_kind;
-    p.direction = direction;
     p.source = source;
-    /* the sequence of the first byte is read at entry: at exit copied_seq may also count a FIN */
-    if (direction == DIR_EGRESS) KREAD(p.seq, ((struct tcp_sock *)sk)->write_seq);
-    else KREAD(p.seq, ((struct tcp_sock *)sk)->copied_seq);
     bpf_map_update_elem(&active, &id, &p, BPF_ANY);
     return 0;
 }
 
-static __always_inline int on_exit(struct tp_exit *ctx)
+static __always_inline int on_conn_exit(struct tp_exit *ctx)
 {
     __u64 id = bpf_get_current_pid_tgid();
     struct pending *pp = bpf_map_lookup_elem(&active, &id);
@@ -497,33 +485,93 @@ static __always_inline int on_exit(struct tp_exit *ctx)
     if (!c) return 0;
     __s64 ret = ctx->ret;
     struct sock *sk = (struct sock *)p.sk;
-
-    if (p.source == SC_CONNECT || p.source == SC_ACCEPT4) {
-        if (p.source == SC_CONNECT && ret != 0 && ret != -EINPROGRESS) return 0;
-        if (p.source == SC_ACCEPT4) {
-            if (ret < 0) return 0;
-            sk = tcp_sock_of_fd((__u32)ret);
-            if (!sk || !port_wanted(c, sk)) return 0;
-            p.fd = (__u32)ret;
-        }
-        struct event *e = new_event(p.source == SC_CONNECT ? EV_CONNECT : EV_ACCEPT, id);
-        if (!e) return 0;
-        e->ts_enter = p.ts;
-        e->ts_exit = bpf_ktime_get_ns();
-        e->sock = (__u64)sk;
-        e->fd = p.fd;
-        e->ret = ret;
-        e->source = p.source;
-        e->direction = p.source == SC_CONNECT ? DIR_EGRESS : DIR_INGRESS;
-        fill_tuple(e, sk);
-        submit(e, c);
-        return 0;
+    if (p.source == SC_CONNECT && ret != 0 && ret != -EINPROGRESS) return 0;
+    if (p.source == SC_ACCEPT4) {
+        if (ret < 0) return 0;
+        sk = tcp_sock_of_fd((__u32)ret);
+        if (!sk || !port_wanted(c, sk)) return 0;
+        p.fd = (__u32)ret;
     }
+    struct event *e = new_event(p.source == SC_CONNECT ? EV_CONNECT : EV_ACCEPT, id);
+    if (!e) return 0;
+    e->ts_enter = p.ts;
+    e->ts_exit = bpf_ktime_get_ns();
+    e->sock = (__u64)sk;
+    e->fd = p.fd;
+    e->ret = ret;
+    e->source = p.source;
+    e->direction = p.source == SC_CONNECT ? DIR_EGRESS : DIR_INGRESS;
+    fill_tuple(e, sk);
+    submit(e, c);
+    return 0;
+}
 
-    if (ret <= 0) return 0;
+/* ---- sends and receives ---- */
+
+static __always_inline int on_send_enter(void)
+{
+    struct config *c = get_config();
+    if (!c) return 0;
+    __u64 id = bpf_get_current_pid_tgid();
+    if (!task_wanted(c, id >> 32)) return 0;
+    __u64 *start = bpf_task_storage_get(&send_start, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+    if (start) *start = bpf_ktime_get_ns();
+    return 0;
+}
+
+/* which syscall argument holds the flags of a receive (MSG_PEEK is skipped): none, arg 2 or arg 3 */
+enum { FLAGS_NONE = 0, FLAGS_ARG2 = 2, FLAGS_ARG3 = 3 };
+
+/*
+ * The TCP sequence of the first byte a send or receive moved, read at exit: the socket's counter
+ * then already counts this call's bytes. A receive that reached the peer's FIN also counted the FIN
+ * (tcp_recvmsg's found_fin_ok); that happened exactly when the FIN has arrived (the state says so)
+ * and nothing is left unread before it (copied_seq caught up with rcv_nxt, which counts the FIN).
+ */
+static __always_inline __u32 first_seq(struct sock *sk, __u8 direction, __u64 bytes)
+{
+    struct tcp_sock *tp = (struct tcp_sock *)sk;
+    __u32 end = 0;
+    if (direction == DIR_EGRESS) {
+        KREAD(end, tp->write_seq);
+        return end - (__u32)bytes;
+    }
+    __u32 rcv_nxt = 0;
+    __u8 state = 0;
+    KREAD(end, tp->copied_seq);
+    KREAD(rcv_nxt, tp->rcv_nxt);
+    KREAD(state, sk->__sk_common.skc_state);
+    bool fin_read = end == rcv_nxt && (state == TCP_CLOSE_WAIT || state == TCP_LAST_ACK
+                                       || state == TCP_CLOSING || state == TCP_TIME_WAIT);
+    return end - (__u32)bytes - (fin_read ? 1 : 0);
+}
+
+static __always_inline int on_data_exit(struct tp_exit *ctx, __u8 buf_kind, __u8 direction, __u16 source, int flags_arg)
+{
+    __u64 id = bpf_get_current_pid_tgid();
+    __u64 ts_enter = 0;
+    if (direction == DIR_EGRESS) {
+        __u64 *start = bpf_task_storage_get(&send_start, bpf_get_current_task_btf(), 0, 0);
+        if (!start || !*start) return 0;         /* the enter program passed this task over */
+        ts_enter = *start;
+        *start = 0;
+    }
+    __s64 ret = ctx->ret;
+    if (ret <= 0) return 0;                      /* EAGAIN, errors, end of stream */
+    struct config *c = get_config();
+    if (!c) return 0;
+    if (direction == DIR_INGRESS && !task_wanted(c, id >> 32)) return 0;
+
+    struct pt_regs___kernel *regs = bpf_task_pt_regs(bpf_get_current_task_btf());
+    __u32 fd = (__u32)regs->di;
+    __u64 buf = regs->si, iovcnt = regs->dx;
+    __u64 flags = flags_arg == FLAGS_ARG2 ? regs->dx : flags_arg == FLAGS_ARG3 ? regs->r10 : 0;
+    if (flags & MSG_PEEK) return 0;              /* the bytes will be read again */
+    const struct fd_info *info = lookup_fd(c, id >> 32, fd);
+    if (!info || !info->sk) return 0;
+
     __u64 bytes = (__u64)ret;
-    __u64 buf = p.buf, iovcnt = p.count;
-    __u8 kind = p.buf_kind;
+    __u8 kind = buf_kind;
     if (kind == BUF_MMSG) {
         /* ret is a message count: take the first message only (TCP callers use one) */
         __u32 len = 0;
@@ -542,23 +590,15 @@ static __always_inline int on_exit(struct tp_exit *ctx)
 
     struct event *e = new_event(EV_DATA, id);
     if (!e) return 0;
-    e->ts_enter = p.ts;
     e->ts_exit = bpf_ktime_get_ns();
-    e->sock = p.sk;
-    e->fd = p.fd;
+    e->ts_enter = direction == DIR_EGRESS ? ts_enter : e->ts_exit;
+    e->sock = info->sk;
+    e->fd = fd;
     e->ret = (__s64)bytes;
-    e->direction = p.direction;
-    e->source = p.source;
-    if (p.has_tuple) {
-        e->family = p.family;
-        e->lport = p.lport;
-        e->rport = p.rport;
-        __builtin_memcpy(e->laddr, p.laddr, sizeof(e->laddr));
-        __builtin_memcpy(e->raddr, p.raddr, sizeof(e->raddr));
-    } else {
-        fill_tuple(e, sk);
-    }
-    e->seq = p.seq;
+    e->direction = direction;
+    e->source = source;
+    copy_tuple(e, info);
+    e->seq = first_seq((struct sock *)info->sk, direction, bytes);
 
     __u64 cap = c->capture_bytes;
     if (cap > bytes) cap = bytes;
@@ -568,25 +608,36 @@ static __always_inline int on_exit(struct tp_exit *ctx)
     return 0;
 }
 
-#define TP(name, bufkind, dir, src, flagsarg)                                   \
-SEC("tracepoint/syscalls/sys_enter_" #name)                                      \
-int enter_##name(struct tp_enter *ctx)                                           \
-{ return on_enter(ctx, bufkind, dir, src, flagsarg); }                           \
+#define RECV(name, bufkind, src, flagsarg)                                       \
 SEC("tracepoint/syscalls/sys_exit_" #name)                                       \
-int exit_##name(struct tp_exit *ctx) { return on_exit(ctx); }
+int exit_##name(struct tp_exit *ctx)                                             \
+{ return on_data_exit(ctx, bufkind, DIR_INGRESS, src, flagsarg); }
 
-TP(read,     BUF_PLAIN, DIR_INGRESS, SC_READ,     0)
-TP(write,    BUF_PLAIN, DIR_EGRESS,  SC_WRITE,    0)
-TP(readv,    BUF_IOV,   DIR_INGRESS, SC_READV,    0)
-TP(writev,   BUF_IOV,   DIR_EGRESS,  SC_WRITEV,   0)
-TP(recvfrom, BUF_PLAIN, DIR_INGRESS, SC_RECVFROM, ctx->args[3])
-TP(sendto,   BUF_PLAIN, DIR_EGRESS,  SC_SENDTO,   0)
-TP(recvmsg,  BUF_MSG,   DIR_INGRESS, SC_RECVMSG,  ctx->args[2])
-TP(sendmsg,  BUF_MSG,   DIR_EGRESS,  SC_SENDMSG,  0)
-TP(recvmmsg, BUF_MMSG,  DIR_INGRESS, SC_RECVMMSG, ctx->args[3])
-TP(sendmmsg, BUF_MMSG,  DIR_EGRESS,  SC_SENDMMSG, 0)
-TP(accept4,  BUF_NONE,  DIR_INGRESS, SC_ACCEPT4,  0)
-TP(connect,  BUF_NONE,  DIR_EGRESS,  SC_CONNECT,  0)
+#define SEND(name, bufkind, src)                                                 \
+SEC("tracepoint/syscalls/sys_enter_" #name)                                      \
+int enter_##name(struct tp_enter *ctx) { return on_send_enter(); }               \
+SEC("tracepoint/syscalls/sys_exit_" #name)                                       \
+int exit_##name(struct tp_exit *ctx)                                             \
+{ return on_data_exit(ctx, bufkind, DIR_EGRESS, src, FLAGS_NONE); }
+
+#define CONN(name, src)                                                          \
+SEC("tracepoint/syscalls/sys_enter_" #name)                                      \
+int enter_##name(struct tp_enter *ctx) { return on_conn_enter(ctx, src); }       \
+SEC("tracepoint/syscalls/sys_exit_" #name)                                       \
+int exit_##name(struct tp_exit *ctx) { return on_conn_exit(ctx); }
+
+RECV(read,     BUF_PLAIN, SC_READ,     FLAGS_NONE)
+RECV(readv,    BUF_IOV,   SC_READV,    FLAGS_NONE)
+RECV(recvfrom, BUF_PLAIN, SC_RECVFROM, FLAGS_ARG3)
+RECV(recvmsg,  BUF_MSG,   SC_RECVMSG,  FLAGS_ARG2)
+RECV(recvmmsg, BUF_MMSG,  SC_RECVMMSG, FLAGS_ARG3)
+SEND(write,    BUF_PLAIN, SC_WRITE)
+SEND(writev,   BUF_IOV,   SC_WRITEV)
+SEND(sendto,   BUF_PLAIN, SC_SENDTO)
+SEND(sendmsg,  BUF_MSG,   SC_SENDMSG)
+SEND(sendmmsg, BUF_MMSG,  SC_SENDMMSG)
+CONN(accept4,  SC_ACCEPT4)
+CONN(connect,  SC_CONNECT)
 
 SEC("tracepoint/syscalls/sys_enter_close")
 int enter_close(struct tp_enter *ctx)
@@ -630,7 +681,6 @@ static __always_inline int ssl_enter(struct pt_regs *regs, __u8 direction, __u16
     p.ts = bpf_ktime_get_ns();
     p.sk = regs->rdi;          /* SSL * */
     p.buf = regs->rsi;
-    p.count = regs->rdx;
     p.direction = direction;
     p.source = source;
     p.extra = ex ? regs->rcx : 0;

@@ -15,9 +15,18 @@ internal sealed unsafe partial class SensorProgram : IDisposable
     internal const string ObjectResource = "bpf/sensor.bpf.o";
     private const string TracefsProbe = "/sys/kernel/tracing/events/syscalls/sys_enter_write/id";
 
-    /// <summary>Syscalls with an enter and an exit program each (close has only an enter program).</summary>
-    private static readonly string[] Syscalls =
-        ["read", "write", "readv", "writev", "recvfrom", "sendto", "recvmsg", "sendmsg", "recvmmsg", "sendmmsg", "accept4", "connect"];
+    /// <summary>
+    /// The syscall tracepoint programs. A receive has only an exit program (it reads its arguments from the saved
+    /// registers); a send's enter program stashes its start time; accept4 and connect look at the socket at both ends;
+    /// close has only an enter program.
+    /// </summary>
+    private static readonly string[] Tracepoints =
+    [
+        "exit_read", "exit_readv", "exit_recvfrom", "exit_recvmsg", "exit_recvmmsg",
+        "enter_write", "exit_write", "enter_writev", "exit_writev", "enter_sendto", "exit_sendto",
+        "enter_sendmsg", "exit_sendmsg", "enter_sendmmsg", "exit_sendmmsg",
+        "enter_accept4", "exit_accept4", "enter_connect", "exit_connect", "enter_close",
+    ];
 
     private static readonly (string Program, string Function)[] SslProbes =
         [("ssl_read_enter", "SSL_read"), ("ssl_read_ex_enter", "SSL_read_ex"), ("ssl_write_enter", "SSL_write"), ("ssl_write_ex_enter", "SSL_write_ex")];
@@ -236,13 +245,11 @@ internal sealed unsafe partial class SensorProgram : IDisposable
 
     private static IEnumerable<string> ProgramNames()
     {
-        foreach (string syscall in Syscalls)
+        foreach (string tracepoint in Tracepoints)
         {
-            yield return "enter_" + syscall;
-            yield return "exit_" + syscall;
+            yield return tracepoint;
         }
 
-        yield return "enter_close";
         foreach (var (program, _) in SslProbes)
         {
             yield return program;
@@ -255,13 +262,10 @@ internal sealed unsafe partial class SensorProgram : IDisposable
 
     private void AttachTracepoints()
     {
-        foreach (string syscall in Syscalls)
+        foreach (string tracepoint in Tracepoints)
         {
-            Attach("enter_" + syscall);
-            Attach("exit_" + syscall);
+            Attach(tracepoint);
         }
-
-        Attach("enter_close");
     }
 
     private void Attach(string name)
