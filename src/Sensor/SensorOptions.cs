@@ -54,8 +54,12 @@ public sealed class SensorOptions
     /// <summary>Size of the BPF ring buffer in bytes (a power of two, at least 64 KiB).</summary>
     public int RingBufferBytes { get; set; } = 8 * 1024 * 1024;
 
-    /// <summary>Pending ring-buffer bytes that wake the reader early; below it the reader polls on a timer.</summary>
-    public int WakeupBytes { get; set; } = 256 * 1024;
+    /// <summary>
+    /// Pending ring-buffer bytes that wake the reader early; below it the reader polls on a timer. Small enough that
+    /// a drain is short (about 100 records): the reader's bursts then delay the traced processes' requests less
+    /// (`sensor-overhead`: p99 +100 % instead of +180–210 % with 256 KiB).
+    /// </summary>
+    public int WakeupBytes { get; set; } = 32 * 1024;
 
     /// <summary>How often finished spans are handed to the sink.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);

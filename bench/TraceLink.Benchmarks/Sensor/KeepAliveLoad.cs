@@ -18,6 +18,8 @@ internal static class KeepAliveLoad
     /// Runs the load and returns requests completed and their latencies in microseconds. With
     /// <paramref name="requestsPerSecond"/> above zero the connections share that offered rate (each paces its
     /// requests on a fixed schedule; a late response delays only its own connection), else they run flat out.
+    /// A paced request's latency is also taken from when it was due (no coordinated omission: a stall shows in
+    /// every request it delayed, as users arriving at a fixed rate would see it).
     /// </summary>
     public static async Task<LoadResult> RunAsync(int port, string path, int connections, TimeSpan duration, double requestsPerSecond = 0)
     {
@@ -30,6 +32,7 @@ internal static class KeepAliveLoad
         }
 
         var latencies = new List<int>[connections];
+        var fromSchedule = new List<int>[connections];
         var clock = Stopwatch.StartNew();
         long stopAt = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         long interval = requestsPerSecond > 0 ? (long)(Stopwatch.Frequency * connections / requestsPerSecond) : 0;
@@ -37,9 +40,10 @@ internal static class KeepAliveLoad
         for (int i = 0; i < connections; i++)
         {
             var list = latencies[i] = new List<int>(200_000);
+            var late = fromSchedule[i] = new List<int>(200_000);
             var socket = sockets[i];
             long offset = interval * i / connections; // spread the connections' schedules
-            workers[i] = Task.Run(() => WorkerAsync(socket, request, list, stopAt, interval, offset));
+            workers[i] = Task.Run(() => WorkerAsync(socket, request, list, late, stopAt, interval, offset));
         }
 
         await Task.WhenAll(workers);
@@ -49,25 +53,32 @@ internal static class KeepAliveLoad
             socket.Dispose();
         }
 
+        int[] all = SortedUnion(latencies);
+        int[] scheduled = SortedUnion(fromSchedule);
+        return new LoadResult(all.Length, elapsed, Percentile(all, 0.50), Percentile(all, 0.99), Percentile(scheduled, 0.99));
+    }
+
+    private static int[] SortedUnion(List<int>[] lists)
+    {
         int total = 0;
-        foreach (var list in latencies)
+        foreach (var list in lists)
         {
             total += list.Count;
         }
 
         var all = new int[total];
         int n = 0;
-        foreach (var list in latencies)
+        foreach (var list in lists)
         {
             list.CopyTo(all, n);
             n += list.Count;
         }
 
         Array.Sort(all);
-        return new LoadResult(total, elapsed, Percentile(all, 0.50), Percentile(all, 0.99));
+        return all;
     }
 
-    private static async Task WorkerAsync(Socket socket, byte[] request, List<int> latencies, long stopAt, long interval, long offset)
+    private static async Task WorkerAsync(Socket socket, byte[] request, List<int> latencies, List<int> fromSchedule, long stopAt, long interval, long offset)
     {
         var buffer = new byte[16 * 1024];
         double usPerTick = 1_000_000.0 / Stopwatch.Frequency;
@@ -75,6 +86,7 @@ internal static class KeepAliveLoad
         long timerSlack = Stopwatch.Frequency / 1000; // Task.Delay has ~1 ms resolution: sleep only when further ahead
         while (true)
         {
+            long scheduled = due;
             if (interval > 0)
             {
                 long ahead = due - Stopwatch.GetTimestamp();
@@ -94,7 +106,9 @@ internal static class KeepAliveLoad
 
             await socket.SendAsync(request, SocketFlags.None);
             await ReadResponseAsync(socket, buffer);
-            latencies.Add((int)((Stopwatch.GetTimestamp() - start) * usPerTick));
+            long end = Stopwatch.GetTimestamp();
+            latencies.Add((int)((end - start) * usPerTick));
+            fromSchedule.Add((int)((end - (interval > 0 ? Math.Min(start, scheduled) : start)) * usPerTick));
         }
     }
 
@@ -149,7 +163,8 @@ internal static class KeepAliveLoad
 /// <param name="Elapsed">Wall time of the run.</param>
 /// <param name="P50Us">Median latency in microseconds.</param>
 /// <param name="P99Us">99th percentile latency in microseconds.</param>
-internal sealed record LoadResult(int Requests, TimeSpan Elapsed, int P50Us, int P99Us)
+/// <param name="P99ScheduledUs">99th percentile latency from when each request was due (= <paramref name="P99Us"/> unpaced).</param>
+internal sealed record LoadResult(int Requests, TimeSpan Elapsed, int P50Us, int P99Us, int P99ScheduledUs)
 {
     public double RequestsPerSecond => Requests / Elapsed.TotalSeconds;
 }

@@ -17,7 +17,8 @@ namespace TraceLink.Benchmarks.Sensor;
 /// CPU of the sensor's ring-buffer thread and of its whole process per 10k events/s, and nginx's CPU per request
 /// (the BPF programs run in the traced processes' context, so their cost shows there). With
 /// <c>kernel.bpf_stats_enabled=1</c> it also prints the kernel time of each BPF program per request. Each
-/// further argument repeats the A/B rounds at a fixed offered load, in percent of the saturated A rate.
+/// further argument repeats the A/B rounds at a bounded (paced) offered load, in percent of the saturated A rate
+/// (default: 50, 60 and 70); the last lines sum up every load.
 /// Prints numbers only; asserts nothing.
 /// </summary>
 internal static class SensorOverhead
@@ -25,6 +26,9 @@ internal static class SensorOverhead
     private const string Nginx = "/usr/sbin/nginx";
     private const string ReaderThreadComm = "tracelink-senso"; // "tracelink-sensor-ringbuf" cut to the kernel's 15 characters
     private static readonly double ClockTicks = 100; // USER_HZ on Linux
+
+    /// <summary>Offered loads (percent of the no-sensor saturation rate) measured when none are given.</summary>
+    private static readonly double[] DefaultOfferedPercents = [50, 60, 70];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -36,6 +40,11 @@ internal static class SensorOverhead
         foreach (string arg in args.Skip(3))
         {
             offeredPercents.Add(double.Parse(arg, CultureInfo.InvariantCulture));
+        }
+
+        if (offeredPercents.Count == 0)
+        {
+            offeredPercents.AddRange(DefaultOfferedPercents);
         }
 
         if (SensorHost.Check() is { } reason || (reason = File.Exists(Nginx) ? null : "nginx is not installed") is not null)
@@ -56,6 +65,8 @@ internal static class SensorOverhead
             var duration = TimeSpan.FromSeconds(seconds);
             Console.WriteLine($"sensor-overhead: nginx (1 worker) on 127.0.0.1:{port}, {connections} keep-alive connections, {seconds:F0} s per run, {rounds} A/B rounds");
             await RunLoadAsync(port, connections, TimeSpan.FromSeconds(1)); // warm-up (nginx, page cache)
+            // warm-up of the sensor's code: a sensor runs for days, so its user-space path is measured at tier-1 JIT
+            await MeasureAsync(nginx.Id, port, connections, TimeSpan.FromSeconds(2), sensor: true, 0);
             var without = new List<Run>();
             var with = new List<Run>();
             for (int round = 1; round <= rounds; round++)
@@ -64,7 +75,7 @@ internal static class SensorOverhead
                 with.Add(Print("B sensor   ", await MeasureAsync(nginx.Id, port, connections, duration, sensor: true, 0)));
             }
 
-            Summarise(without, with);
+            var verdicts = new List<string> { "saturated (closed loop): " + Summarise(without, with) };
             double saturated = Mean(without, r => r.Load.RequestsPerSecond);
             foreach (double percent in offeredPercents)
             {
@@ -79,7 +90,14 @@ internal static class SensorOverhead
                     offeredWith.Add(Print("B sensor   ", await MeasureAsync(nginx.Id, port, connections, duration, sensor: true, rate)));
                 }
 
-                Summarise(offeredWithout, offeredWith);
+                verdicts.Add($"bounded load {percent:F0}% ({rate:N0} req/s): " + Summarise(offeredWithout, offeredWith));
+            }
+
+            Console.WriteLine();
+            Console.WriteLine("summary (throughput loss target < 5 % under a bounded load):");
+            foreach (string verdict in verdicts)
+            {
+                Console.WriteLine("  " + verdict);
             }
 
             return 0;
@@ -170,7 +188,7 @@ internal static class SensorOverhead
         string output = await child.StandardOutput.ReadToEndAsync();
         await child.WaitForExitAsync();
         string[] fields = output.Trim().Split(' ');
-        if (child.ExitCode != 0 || fields.Length != 4)
+        if (child.ExitCode != 0 || fields.Length != 5)
         {
             throw new InvalidOperationException($"load generator failed (exit {child.ExitCode}): {output}");
         }
@@ -179,7 +197,8 @@ internal static class SensorOverhead
             int.Parse(fields[0], CultureInfo.InvariantCulture),
             TimeSpan.FromTicks(long.Parse(fields[1], CultureInfo.InvariantCulture)),
             int.Parse(fields[2], CultureInfo.InvariantCulture),
-            int.Parse(fields[3], CultureInfo.InvariantCulture));
+            int.Parse(fields[3], CultureInfo.InvariantCulture),
+            int.Parse(fields[4], CultureInfo.InvariantCulture));
     }
 
     /// <summary>The child side of <see cref="RunLoadAsync"/>: a short untimed warm-up (JIT), the measured run, one result line.</summary>
@@ -191,7 +210,7 @@ internal static class SensorOverhead
         double rate = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 0;
         await KeepAliveLoad.RunAsync(port, "/hello.txt", connections, TimeSpan.FromMilliseconds(300), rate);
         var result = await KeepAliveLoad.RunAsync(port, "/hello.txt", connections, duration, rate);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{result.Requests} {result.Elapsed.Ticks} {result.P50Us} {result.P99Us}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{result.Requests} {result.Elapsed.Ticks} {result.P50Us} {result.P99Us} {result.P99ScheduledUs}"));
         return 0;
     }
 
@@ -201,7 +220,7 @@ internal static class SensorOverhead
         string sensor = run.Events > 0
             ? $", {run.Events / load.Elapsed.TotalSeconds:N0} events/s, {run.Spans:N0} spans, {run.Drops} drops, sensor thread {100 * run.ReaderCpu / load.Elapsed.TotalSeconds:F1}% of a core"
             : string.Empty;
-        Console.WriteLine($"{label}: {load.RequestsPerSecond,9:N0} req/s  p50 {load.P50Us,5} us  p99 {load.P99Us,6} us  nginx {1e6 * run.NginxCpu / load.Requests:F1} us CPU/req{sensor}");
+        Console.WriteLine($"{label}: {load.RequestsPerSecond,9:N0} req/s  p50 {load.P50Us,5} us  p99 {load.P99Us,6} us (from schedule {load.P99ScheduledUs,6} us)  nginx {1e6 * run.NginxCpu / load.Requests:F1} us CPU/req{sensor}");
         var p = run.Process;
         string ring = run.Events > 0 ? $", ring {run.RingBytes / (double)run.Events:F0} B/event" : string.Empty;
         Console.WriteLine($"             sensor process {100 * p.CpuSeconds / load.Elapsed.TotalSeconds:F1}% of a core, {p.AllocatedBytes / (double)load.Requests:F0} B allocated/req, GCs gen0 {p.Gen0} gen1 {p.Gen1} gen2 {p.Gen2}, GC pause {p.PauseMs:F0} ms{ring}");
@@ -228,12 +247,14 @@ internal static class SensorOverhead
         return run;
     }
 
-    private static void Summarise(List<Run> without, List<Run> with)
+    /// <summary>Prints the comparison of the A and B runs and returns its one-line gist (throughput loss, p99 change).</summary>
+    private static string Summarise(List<Run> without, List<Run> with)
     {
         double rpsA = Mean(without, r => r.Load.RequestsPerSecond);
         double rpsB = Mean(with, r => r.Load.RequestsPerSecond);
         double p50A = Mean(without, r => r.Load.P50Us), p50B = Mean(with, r => r.Load.P50Us);
         double p99A = Mean(without, r => r.Load.P99Us), p99B = Mean(with, r => r.Load.P99Us);
+        double lateA = Mean(without, r => r.Load.P99ScheduledUs), lateB = Mean(with, r => r.Load.P99ScheduledUs);
         double nginxA = Mean(without, r => 1e6 * r.NginxCpu / r.Load.Requests);
         double nginxB = Mean(with, r => 1e6 * r.NginxCpu / r.Load.Requests);
         double eventsPerSecond = Mean(with, r => r.Events / r.Load.Elapsed.TotalSeconds);
@@ -242,11 +263,13 @@ internal static class SensorOverhead
         double idleCore = Mean(without, r => r.Process.CpuSeconds / r.Load.Elapsed.TotalSeconds);
         Console.WriteLine();
         Console.WriteLine($"throughput: A {rpsA:N0} req/s, B {rpsB:N0} req/s => loss {100 * (rpsA - rpsB) / rpsA:F1}% (B/A {rpsB / rpsA:F3})");
-        Console.WriteLine($"latency:    p50 A {p50A:F0} us, B {p50B:F0} us ({100 * (p50B - p50A) / p50A:+0.0;-0.0}%); p99 A {p99A:F0} us, B {p99B:F0} us ({100 * (p99B - p99A) / p99A:+0.0;-0.0}%)");
+        Console.WriteLine($"latency:    p50 A {p50A:F0} us, B {p50B:F0} us ({100 * (p50B - p50A) / p50A:+0.0;-0.0}%); p99 A {p99A:F0} us, B {p99B:F0} us ({100 * (p99B - p99A) / p99A:+0.0;-0.0}%); p99 from schedule A {lateA:F0} us, B {lateB:F0} us");
         Console.WriteLine($"nginx CPU:  A {nginxA:F1} us/req, B {nginxB:F1} us/req (+{nginxB - nginxA:F1} us/req in-kernel capture)");
         Console.WriteLine($"sensor:     {eventsPerSecond:N0} events/s, reader thread {100 * readerCore:F1}% of a core => {100 * readerCore / (eventsPerSecond / 10_000):F1}% of a core per 10k events/s");
         double sensorCore = processCore - idleCore;
         Console.WriteLine($"            whole sensor process (reader, GC, sink) {100 * sensorCore:F1}% of a core => {100 * sensorCore / (eventsPerSecond / 10_000):F1}% of a core per 10k events/s");
+        return $"A {rpsA:N0} req/s, B {rpsB:N0} req/s, loss {100 * (rpsA - rpsB) / rpsA:F1}%, p99 {p99A:F0} -> {p99B:F0} us ({100 * (p99B - p99A) / p99A:+0;-0}%; from schedule {lateA:F0} -> {lateB:F0} us), " +
+            $"sensor {100 * sensorCore / (eventsPerSecond / 10_000):F1}% of a core per 10k events/s";
     }
 
     private static double Mean(List<Run> runs, Func<Run, double> value)
