@@ -23,10 +23,7 @@ public sealed partial class TcpSeqEndToEndTests(ITestOutputHelper output)
             return;
         }
 
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen();
-        int port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        using var listener = LoopbackListener(out int port);
         await using var sensor = await SensorRun.StartAsync(o => o.Ports.Add(port));
 
         const int exchanges = 3;
@@ -74,10 +71,7 @@ public sealed partial class TcpSeqEndToEndTests(ITestOutputHelper output)
             return;
         }
 
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen();
-        int port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        using var listener = LoopbackListener(out int port);
         await using var sensor = await SensorRun.StartAsync(o => o.Ports.Add(port));
 
         const int exchanges = 3;
@@ -112,6 +106,15 @@ public sealed partial class TcpSeqEndToEndTests(ITestOutputHelper output)
             Assert.Equal(serverSpan.Int(SpanAttributeNames.TcpReqSeq), clientSpan.Int(SpanAttributeNames.TcpReqSeq));
             Assert.Equal(serverSpan.Int(SpanAttributeNames.TcpRespSeq), clientSpan.Int(SpanAttributeNames.TcpRespSeq));
         }
+    }
+
+    private static Socket LoopbackListener(out int port)
+    {
+        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        return listener;
     }
 
     /// <summary>sendmmsg with one message of one iovec (what a TCP caller of it does).</summary>
