@@ -582,7 +582,7 @@ internal sealed class HttpStreamParser
 
             if (message.Headers.Count < maxHeaders)
             {
-                string key = LowerAscii(name);
+                string key = HeaderName(message.Headers.Count, name);
                 message.Headers.Add(new(key, HeaderValue(message.Headers.Count, key, value)));
             }
             else
@@ -684,6 +684,24 @@ internal sealed class HttpStreamParser
         Span<char> chars = name.Length <= 128 ? stackalloc char[name.Length] : new char[name.Length];
         Ascii.ToLower(name, chars, out int written);
         return new string(chars[..written]);
+    }
+
+    /// <summary>
+    /// The lower-cased name of header <paramref name="at"/>: the previous message's when it had the same name there
+    /// (a keep-alive connection sends its headers in the same order every time), else from <see cref="LowerAscii"/>.
+    /// </summary>
+    private string HeaderName(int at, ReadOnlySpan<byte> name)
+    {
+        if (at < _previousHeaders.Count)
+        {
+            string previous = _previousHeaders[at].Key;
+            if (previous.Length == name.Length && Ascii.EqualsIgnoreCase(name, previous))
+            {
+                return previous;
+            }
+        }
+
+        return LowerAscii(name);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 using TraceLink.Protocol.Spans;
@@ -42,6 +43,7 @@ internal sealed class SpanFactory
     private const int MaxResources = 4096;
     private const int MaxHeaderKeys = 1024;
     private const int MaxHeaderValueChars = 1024;
+    private const int EncodedHeaderSlots = 1024; // a power of two; about 100 KiB
 
     private static readonly byte[] SchemeHttp = Constant("url.scheme", "http");
     private static readonly byte[] SchemeHttps = Constant("url.scheme", "https");
@@ -80,6 +82,7 @@ internal sealed class SpanFactory
     private readonly Func<uint, string?> _processName;
     private readonly Dictionary<string, byte[]> _requestHeaderKeys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, byte[]> _responseHeaderKeys = new(StringComparer.Ordinal);
+    private readonly EncodedHeader?[] _encodedHeaders = new EncodedHeader?[EncodedHeaderSlots];
 
     public SpanFactory(SensorOptions options, Func<uint, string?>? processName = null)
     {
@@ -287,6 +290,11 @@ internal sealed class SpanFactory
         return null;
     }
 
+    /// <summary>
+    /// Writes the captured headers of <paramref name="message"/> as attributes. A connection's parser hands out the same
+    /// name and value strings while the connection repeats a header, so each (name, value) pair is encoded once and
+    /// then copied: a direct-mapped cache keyed by the strings' identities, not their text.
+    /// </summary>
     private void WriteHeaders(ProtoWriter w, string prefix, Dictionary<string, byte[]> keys, HttpMessage message)
     {
         int added = 0;
@@ -297,14 +305,29 @@ internal sealed class SpanFactory
                 break;
             }
 
-            if (_capture.Count > 0 && !_capture.Contains(name))
+            int slot = (RuntimeHelpers.GetHashCode(name) * 31 + RuntimeHelpers.GetHashCode(value) + RuntimeHelpers.GetHashCode(keys))
+                & (EncodedHeaderSlots - 1);
+            var encoded = _encodedHeaders[slot] ??= new EncodedHeader();
+            if (!encoded.Holds(name, value, keys))
             {
+                bool captured = _capture.Count == 0 || _capture.Contains(name);
+                int start = w.Length;
+                if (captured)
+                {
+                    var text = _redact.Contains(name) ? Redacted.AsSpan() : value.AsSpan(0, Math.Min(value.Length, MaxHeaderValueChars));
+                    String(w, SpanAttributes, HeaderKey(prefix, keys, name), text);
+                }
+
+                encoded.Store(name, value, keys, captured, w.WrittenSpan[start..]);
+                added += captured ? 1 : 0;
                 continue;
             }
 
-            var text = _redact.Contains(name) ? Redacted.AsSpan() : value.AsSpan(0, Math.Min(value.Length, MaxHeaderValueChars));
-            String(w, SpanAttributes, HeaderKey(prefix, keys, name), text);
-            added++;
+            if (encoded.Captured)
+            {
+                w.Raw(encoded.Bytes);
+                added++;
+            }
         }
     }
 
@@ -341,6 +364,35 @@ internal sealed class SpanFactory
         }
 
         return key;
+    }
+
+    /// <summary>One slot of the header attribute cache: a header's strings, its direction (key table) and its encoding.</summary>
+    private sealed class EncodedHeader
+    {
+        private string? _name;
+        private string? _value;
+        private object? _direction;
+        private byte[] _bytes = new byte[64];
+        private int _length;
+
+        public bool Captured { get; private set; }
+
+        public ReadOnlySpan<byte> Bytes => _bytes.AsSpan(0, _length);
+
+        public bool Holds(string name, string value, object direction) =>
+            ReferenceEquals(_name, name) && ReferenceEquals(_value, value) && ReferenceEquals(_direction, direction);
+
+        public void Store(string name, string value, object direction, bool captured, ReadOnlySpan<byte> bytes)
+        {
+            if (bytes.Length > _bytes.Length)
+            {
+                _bytes = new byte[Math.Max(bytes.Length, 2 * _bytes.Length)];
+            }
+
+            bytes.CopyTo(_bytes);
+            _length = bytes.Length;
+            (_name, _value, _direction, Captured) = (name, value, direction, captured);
+        }
     }
 
     private static void SplitTarget(string target, out ReadOnlySpan<char> path, out ReadOnlySpan<char> query, out bool hasQuery)

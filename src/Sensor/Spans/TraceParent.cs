@@ -1,10 +1,13 @@
-using System.Globalization;
+using System.Buffers;
+using System.Buffers.Binary;
 
 namespace TraceLink.Sensor.Spans;
 
 /// <summary>A parsed W3C <c>traceparent</c> header (version 00 layout; later versions are read the same way).</summary>
 internal readonly struct TraceParent
 {
+    private static readonly SearchValues<char> LowerHex = SearchValues.Create("0123456789abcdef");
+
     private TraceParent(UInt128 traceId, ulong parentId, bool sampled)
     {
         TraceId = traceId;
@@ -41,33 +44,24 @@ internal readonly struct TraceParent
             return false;
         }
 
-        if (!IsLowerHex(text[3..35]) || !IsLowerHex(text[36..52]) || !IsLowerHex(text[53..55]))
+        if (text[3..35].ContainsAnyExcept(LowerHex) || text[36..52].ContainsAnyExcept(LowerHex) || text[53..55].ContainsAnyExcept(LowerHex))
         {
             return false; // W3C requires lower-case hex
         }
 
-        var traceId = UInt128.Parse(text[3..35], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
-        ulong parentId = ulong.Parse(text[36..52], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+        Span<byte> bytes = stackalloc byte[16];
+        Convert.FromHexString(text[3..35], bytes, out _, out _);
+        var traceId = BinaryPrimitives.ReadUInt128BigEndian(bytes);
+        Convert.FromHexString(text[36..52], bytes, out _, out _);
+        ulong parentId = BinaryPrimitives.ReadUInt64BigEndian(bytes);
         if (traceId == 0 || parentId == 0)
         {
             return false;
         }
 
-        int flags = byte.Parse(text[53..55], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+        Convert.FromHexString(text[53..55], bytes, out _, out _);
+        int flags = bytes[0];
         result = new TraceParent(traceId, parentId, (flags & 1) != 0);
-        return true;
-    }
-
-    private static bool IsLowerHex(ReadOnlySpan<char> hex)
-    {
-        foreach (char c in hex)
-        {
-            if (!char.IsAsciiHexDigitLower(c) && !char.IsAsciiDigit(c))
-            {
-                return false;
-            }
-        }
-
         return true;
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 
@@ -114,44 +115,14 @@ public sealed class SpanFactoryTests
     [Fact]
     public void Spans_taken_from_a_batch_keep_their_values_after_the_messages_are_reused_for_later_exchanges()
     {
-        var options = new SensorOptions();
-        var factory = new SpanFactory(options, _ => "api");
-        SpanBatch? batch = null;
-        var tracker = new ConnectionTracker(HttpParserLimits.Default, exchange => batch!.Add(exchange), 0);
-        batch = new SpanBatch(factory, tracker.MessagePool);
-        var header = new EventHeader { Kind = EventKind.Data, Pid = 77, Tid = 9, Sock = 1, Family = 2, LocalPort = 8080, RemotePort = 5555 };
-        ulong clock = 1000;
-        uint seqIn = 100, seqOut = 900;
+        var connection = new OneConnection(new SpanFactory(new SensorOptions(), _ => "api"));
 
-        void Send(Direction direction, string text)
-        {
-            byte[] bytes = Encoding.Latin1.GetBytes(text);
-            var record = header with
-            {
-                Direction = direction,
-                Seq = direction == Direction.Ingress ? seqIn : seqOut,
-                TsEnter = clock += 10,
-                TsExit = clock += 10,
-                Ret = bytes.Length,
-                Captured = (uint)bytes.Length,
-            };
-            tracker.OnRecord(record, bytes);
-            if (direction == Direction.Ingress)
-            {
-                seqIn += (uint)bytes.Length;
-            }
-            else
-            {
-                seqOut += (uint)bytes.Length;
-            }
-        }
-
-        Send(Direction.Ingress, "GET /first HTTP/1.1\r\nX-Request-ID: one\r\n\r\n");
-        Send(Direction.Egress, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nETag: \"a\"\r\n\r\nfirst");
-        var first = Request(batch.Take());
-        Send(Direction.Ingress, "POST /second/longer/path HTTP/1.1\r\nContent-Length: 2\r\nX-Request-ID: two\r\n\r\nhi");
-        Send(Direction.Egress, "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\nETag: \"b\"\r\n\r\nnot");
-        var second = Request(batch.Take());
+        connection.Send(Direction.Ingress, "GET /first HTTP/1.1\r\nX-Request-ID: one\r\n\r\n");
+        connection.Send(Direction.Egress, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nETag: \"a\"\r\n\r\nfirst");
+        var first = Request(connection.Batch.Take());
+        connection.Send(Direction.Ingress, "POST /second/longer/path HTTP/1.1\r\nContent-Length: 2\r\nX-Request-ID: two\r\n\r\nhi");
+        connection.Send(Direction.Egress, "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\nETag: \"b\"\r\n\r\nnot");
+        var second = Request(connection.Batch.Take());
 
         var span1 = Assert.Single(Assert.Single(Assert.Single(first!.ResourceSpans).ScopeSpans).Spans);
         var span2 = Assert.Single(Assert.Single(Assert.Single(second!.ResourceSpans).ScopeSpans).Spans);
@@ -167,6 +138,34 @@ public sealed class SpanFactoryTests
         Assert.Equal("not", span2.Str("http.response.body"));
         Assert.Equal(404, span2.Int("http.response.status_code"));
         Assert.Null(span1.Str("http.request.body"));
+    }
+
+    [Fact]
+    public void Repeated_headers_copied_from_the_encoding_cache_keep_their_direction_redaction_and_changes()
+    {
+        var connection = new OneConnection(new SpanFactory(new SensorOptions(), _ => "api"));
+        for (int i = 0; i < 3; i++)
+        {
+            // the parser reuses a repeated header's strings: the second and third spans copy cached encodings; a known
+            // name with an empty value is the same pair of strings in both directions
+            connection.Send(Direction.Ingress, $"GET /{i} HTTP/1.1\r\nX-Same: v\r\nCookie: secret\r\nX-Changes: {i}\r\nVary:\r\n\r\n");
+            connection.Send(Direction.Egress, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX-Same: v\r\nVary:\r\n\r\n");
+        }
+
+        var spans = Assert.Single(Assert.Single(Request(connection.Batch.Take())!.ResourceSpans).ScopeSpans).Spans;
+        Assert.Equal(3, spans.Count);
+        for (int i = 0; i < 3; i++)
+        {
+            var span = spans[i];
+            Assert.Equal($"GET /{i}", span.Name);
+            Assert.Equal("v", span.Str("http.request.header.x-same"));
+            Assert.Equal("v", span.Str("http.response.header.x-same"));
+            Assert.Equal("[REDACTED]", span.Str("http.request.header.cookie"));
+            Assert.Equal(i.ToString(CultureInfo.InvariantCulture), span.Str("http.request.header.x-changes"));
+            Assert.Equal(string.Empty, span.Str("http.request.header.vary"));
+            Assert.Equal(string.Empty, span.Str("http.response.header.vary"));
+            Assert.Equal(7, span.Attributes.Count(a => a.Key.Contains(".header.", StringComparison.Ordinal))); // and content-length
+        }
     }
 
     private static Span Build(SpanFactory factory, HttpExchange exchange)
@@ -217,5 +216,46 @@ public sealed class SpanFactoryTests
         public bool NextResponseIsForHead() => false;
 
         public void OnMessage(HttpMessage message) => Messages.Add(message);
+    }
+    /// <summary>One server connection fed record by record into a tracker whose exchanges collect in <see cref="Batch"/>.</summary>
+    private sealed class OneConnection
+    {
+        private readonly ConnectionTracker _tracker;
+        private readonly EventHeader _header = new() { Kind = EventKind.Data, Pid = 77, Tid = 9, Sock = 1, Family = 2, LocalPort = 8080, RemotePort = 5555 };
+        private ulong _clock = 1000;
+        private uint _seqIn = 100;
+        private uint _seqOut = 900;
+
+        public OneConnection(SpanFactory factory)
+        {
+            SpanBatch? batch = null;
+            _tracker = new ConnectionTracker(HttpParserLimits.Default, exchange => batch!.Add(exchange), 0);
+            Batch = batch = new SpanBatch(factory, _tracker.MessagePool);
+        }
+
+        public SpanBatch Batch { get; }
+
+        public void Send(Direction direction, string text)
+        {
+            byte[] bytes = Encoding.Latin1.GetBytes(text);
+            var record = _header with
+            {
+                Direction = direction,
+                Seq = direction == Direction.Ingress ? _seqIn : _seqOut,
+                TsEnter = _clock += 10,
+                TsExit = _clock += 10,
+                Ret = bytes.Length,
+                Captured = (uint)bytes.Length,
+            };
+            _tracker.OnRecord(record, bytes);
+            if (direction == Direction.Ingress)
+            {
+                _seqIn += (uint)bytes.Length;
+            }
+            else
+            {
+                _seqOut += (uint)bytes.Length;
+            }
+        }
     }
 }
