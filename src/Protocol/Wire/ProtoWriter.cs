@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace TraceLink.Protocol.Wire;
@@ -48,16 +49,35 @@ public sealed class ProtoWriter : IDisposable
     public void Tag(int field, int wireType) => Varint(((ulong)field << 3) | (uint)wireType);
 
     /// <summary>Writes a base-128 varint.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Varint(ulong value)
     {
+        // one byte (tags, short lengths, small numbers) is most of them: inlined at the call site
+        byte[] buffer = _buffer;
+        int length = _length;
+        if (value < 0x80 && (uint)length < (uint)buffer.Length)
+        {
+            buffer[length] = (byte)value;
+            _length = length + 1;
+            return;
+        }
+
+        MultiByteVarint(value);
+    }
+
+    private void MultiByteVarint(ulong value)
+    {
         Ensure(10);
+        var span = _buffer.AsSpan(_length);
+        int i = 0;
         while (value >= 0x80)
         {
-            _buffer[_length++] = (byte)(value | 0x80);
+            span[i++] = (byte)(value | 0x80);
             value >>= 7;
         }
 
-        _buffer[_length++] = (byte)value;
+        span[i++] = (byte)value;
+        _length += i;
     }
 
     /// <summary>Writes a varint field (int64, uint64, enum, bool).</summary>
@@ -158,13 +178,17 @@ public sealed class ProtoWriter : IDisposable
         _length = 0;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Ensure(int bytes)
     {
-        if (_buffer.Length - _length >= bytes)
+        if (_buffer.Length - _length < bytes)
         {
-            return;
+            Grow(bytes);
         }
+    }
 
+    private void Grow(int bytes)
+    {
         var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + bytes));
         _buffer.AsSpan(0, _length).CopyTo(larger);
         ArrayPool<byte>.Shared.Return(_buffer);

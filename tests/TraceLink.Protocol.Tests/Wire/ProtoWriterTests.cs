@@ -45,6 +45,31 @@ public sealed class ProtoWriterTests
     }
 
     [Fact]
+    public void Varints_of_every_length_survive_buffer_growth_at_any_position()
+    {
+        // KeyValue { key = "n", value = AnyValue { int_value } } repeated: 1- to 10-byte varints, the buffer growing
+        // from its smallest size at whatever byte the next varint starts
+        long[] values = [0, 1, 127, 128, 16_383, 16_384, 2_097_151, 2_097_152, 1L << 35, long.MaxValue, -1, long.MinValue];
+        using var writer = new ProtoWriter(1);
+        var expected = new List<long>();
+        for (int i = 0; i < 300; i++)
+        {
+            long value = values[i % values.Length] + (i / values.Length % 2);
+            int attribute = writer.BeginField(9);
+            writer.StringField(1, "n");
+            int any = writer.BeginField(2);
+            writer.VarintField(3, (ulong)value);
+            writer.EndField(any);
+            writer.EndField(attribute);
+            expected.Add(value);
+        }
+
+        var span = Span.Parser.ParseFrom(writer.WrittenSpan);
+
+        Assert.Equal(expected, span.Attributes.Select(a => a.Value.IntValue));
+    }
+
+    [Fact]
     public void Detach_hands_over_the_written_bytes_and_starts_empty()
     {
         using var writer = new ProtoWriter(8);
