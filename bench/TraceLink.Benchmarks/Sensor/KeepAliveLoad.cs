@@ -40,7 +40,7 @@ internal static class KeepAliveLoad
         for (int i = 0; i < connections; i++)
         {
             var list = latencies[i] = new List<int>(200_000);
-            var late = fromSchedule[i] = new List<int>(200_000);
+            var late = fromSchedule[i] = new List<int>(interval > 0 ? 200_000 : 0);
             var socket = sockets[i];
             long offset = interval * i / connections; // spread the connections' schedules
             workers[i] = Task.Run(() => WorkerAsync(socket, request, list, late, stopAt, interval, offset));
@@ -54,8 +54,9 @@ internal static class KeepAliveLoad
         }
 
         int[] all = SortedUnion(latencies);
-        int[] scheduled = SortedUnion(fromSchedule);
-        return new LoadResult(all.Length, elapsed, Percentile(all, 0.50), Percentile(all, 0.99), Percentile(scheduled, 0.99));
+        int p99 = Percentile(all, 0.99);
+        int p99Scheduled = interval > 0 ? Percentile(SortedUnion(fromSchedule), 0.99) : p99; // unpaced, nothing is due
+        return new LoadResult(all.Length, elapsed, Percentile(all, 0.50), p99, p99Scheduled);
     }
 
     private static int[] SortedUnion(List<int>[] lists)
@@ -108,7 +109,10 @@ internal static class KeepAliveLoad
             await ReadResponseAsync(socket, buffer);
             long end = Stopwatch.GetTimestamp();
             latencies.Add((int)((end - start) * usPerTick));
-            fromSchedule.Add((int)((end - (interval > 0 ? Math.Min(start, scheduled) : start)) * usPerTick));
+            if (interval > 0)
+            {
+                fromSchedule.Add((int)((end - Math.Min(start, scheduled)) * usPerTick));
+            }
         }
     }
 
