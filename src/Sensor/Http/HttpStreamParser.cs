@@ -582,8 +582,7 @@ internal sealed class HttpStreamParser
 
             if (message.Headers.Count < maxHeaders)
             {
-                string key = HeaderName(message.Headers.Count, name);
-                message.Headers.Add(new(key, HeaderValue(message.Headers.Count, key, value)));
+                message.Headers.Add(Header(message.Headers.Count, name, value));
             }
             else
             {
@@ -687,39 +686,22 @@ internal sealed class HttpStreamParser
     }
 
     /// <summary>
-    /// The lower-cased name of header <paramref name="at"/>: the previous message's when it had the same name there
-    /// (a keep-alive connection sends its headers in the same order every time), else from <see cref="LowerAscii"/>.
+    /// Header <paramref name="at"/> with a lower-cased name. A keep-alive connection sends its headers in the same order
+    /// every time: when the previous message had the same name there, its name string is reused, and so is its value
+    /// string when the ASCII value is the same too (a value with non-ASCII bytes is always new).
     /// </summary>
-    private string HeaderName(int at, ReadOnlySpan<byte> name)
+    private KeyValuePair<string, string> Header(int at, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
     {
         if (at < _previousHeaders.Count)
         {
-            string previous = _previousHeaders[at].Key;
-            if (previous.Length == name.Length && Ascii.EqualsIgnoreCase(name, previous))
+            var (previousName, previousValue) = _previousHeaders[at];
+            if (previousName.Length == name.Length && Ascii.EqualsIgnoreCase(name, previousName))
             {
-                return previous;
+                return new(previousName, Ascii.Equals(value, previousValue) ? previousValue : Encoding.Latin1.GetString(value));
             }
         }
 
-        return LowerAscii(name);
-    }
-
-    /// <summary>
-    /// The value string of header <paramref name="at"/>: the previous message's when it had the same header there with
-    /// the same ASCII value, else a new one (a value with non-ASCII bytes is always new).
-    /// </summary>
-    private string HeaderValue(int at, string key, ReadOnlySpan<byte> value)
-    {
-        if (at < _previousHeaders.Count)
-        {
-            var (previousKey, previousValue) = _previousHeaders[at];
-            if (string.Equals(previousKey, key, StringComparison.Ordinal) && Ascii.Equals(value, previousValue))
-            {
-                return previousValue;
-            }
-        }
-
-        return Encoding.Latin1.GetString(value);
+        return new(LowerAscii(name), Encoding.Latin1.GetString(value));
     }
 
     private static int HexValue(byte b) => b switch
